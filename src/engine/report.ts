@@ -1,0 +1,44 @@
+import type { Target } from '../evidence/model.js';
+import type { CheckResult, CheckStatus } from './check.js';
+
+export const REPORT_VERSION = 1;
+
+export interface Verdict {
+  status: 'pass' | 'fail' | 'warn' | 'error';
+  checkId?: string;
+  summary: string;
+}
+
+export interface Report {
+  version: typeof REPORT_VERSION;
+  target: Target;
+  startedAt: string;
+  durationMs: number;
+  verdict: Verdict;
+  checks: CheckResult[];
+  counts: Record<CheckStatus, number>;
+  /** Fingerprint of the token the diagnosis used, if any (never the token). */
+  tokenFingerprint?: string;
+}
+
+export function countStatuses(results: readonly CheckResult[]): Record<CheckStatus, number> {
+  const counts: Record<CheckStatus, number> = { pass: 0, fail: 0, warn: 0, skip: 0, error: 0 };
+  for (const r of results) counts[r.status] += 1;
+  return counts;
+}
+
+/** DESIGN §3: the first fail, else the first error, else the first warn, else pass. */
+export function decideVerdict(results: readonly CheckResult[]): Verdict {
+  for (const status of ['fail', 'error', 'warn'] as const) {
+    const first = results.find((r) => r.status === status);
+    if (first) {
+      const where = first.subject ? ` (${first.subject})` : '';
+      return { status, checkId: first.id, summary: `${first.title}${where}: ${first.detail}` };
+    }
+  }
+  const passed = results.filter((r) => r.status === 'pass').length;
+  return {
+    status: 'pass',
+    summary: `No problem found: ${passed} check${passed === 1 ? '' : 's'} passed.`,
+  };
+}
