@@ -1,0 +1,65 @@
+/**
+ * Small pure helpers shared by the workload/policy/issuer checks: naming policies and rules the way users
+ * see them in kubectl, picking the rules that apply, and rendering label selectors.
+ */
+import type { JwtRule, Labels, PolicyRef, PolicySet, TokenLocation } from '../../evidence/model.js';
+
+/** "RequestAuthentication foo/jwt-example" (MeshPolicy has no namespace). */
+export function policyName(ref: PolicyRef): string {
+  return ref.namespace ? `${ref.kind} ${ref.namespace}/${ref.name}` : `${ref.kind} ${ref.name}`;
+}
+
+/** Where a rule is written: "RequestAuthentication foo/jwt-example jwtRules[0]" or "Policy foo/p origins[0]". */
+export function ruleOrigin(rule: JwtRule): string {
+  const field = rule.api === 'modern' ? 'jwtRules' : 'origins';
+  return `${policyName(rule.source)} ${field}[${rule.index}]`;
+}
+
+/** DESIGN §3: per-rule results carry the rule's issuer as subject, or its key when it has none. */
+export function ruleSubject(rule: JwtRule): string {
+  return rule.issuer ?? rule.key;
+}
+
+export function applyingRules(policies: PolicySet): JwtRule[] {
+  return policies.jwtRules.filter((r) => r.applies);
+}
+
+export function formatLabels(labels: Labels | undefined): string {
+  if (!labels) return '';
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/** Kubernetes equality-based selector semantics: every key must be present with the same value. */
+export function matchesSelector(labels: Labels, selector: Labels): boolean {
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/** "Authorization: Bearer …", "?access_token", "cookie session" — as a user would write the request. */
+export function describeLocation(loc: TokenLocation): string {
+  switch (loc.in) {
+    case 'header':
+      return loc.prefix ? `${loc.name}: ${loc.prefix}…` : `${loc.name}: <token>`;
+    case 'param':
+      return `?${loc.name}=…`;
+    case 'cookie':
+      return `cookie ${loc.name}`;
+  }
+}
+
+/** Envoy's default when a rule names no location (envoyproxy/envoy jwt_authn extractor.cc). */
+export const DEFAULT_LOCATIONS: readonly TokenLocation[] = [
+  { in: 'header', name: 'Authorization', prefix: 'Bearer ' },
+  { in: 'param', name: 'access_token' },
+];
+
+/** Text list with "and N more" so details stay on one line. */
+export function listSome(items: readonly string[], max = 4): string {
+  if (items.length <= max) return items.join(', ');
+  return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}

@@ -1,0 +1,71 @@
+/**
+ * Helpers shared by the token.* checks: when a token check is not applicable, which applying rules
+ * judge a token's issuer, and how times and lists are put in words.
+ */
+import type { JwtRule, TokenEvidence } from '../../evidence/model.js';
+import type { CheckOutcome } from '../../engine/check.js';
+
+export const NO_TOKEN_DETAIL = 'no token given: pass --token-file or DM the token to the bot';
+
+/** The skip outcome when there is no usable decoded token, or undefined when the token can be judged. */
+export function skipWithoutToken(token: TokenEvidence): CheckOutcome | undefined {
+  if (!token.provided) return { status: 'skip', detail: NO_TOKEN_DETAIL };
+  if (token.problem) {
+    return { status: 'skip', detail: `the token could not be decoded (${token.problem.code}): see token.format` };
+  }
+  if (!token.claims) return { status: 'skip', detail: 'the token has no decoded payload: see token.format' };
+  return undefined;
+}
+
+/** The token's iss when it is a string (Envoy: "Jwt payload [iss] field is not a string" otherwise). */
+export function tokenIssuer(token: TokenEvidence): string | undefined {
+  const iss = token.claims?.['iss'];
+  return typeof iss === 'string' ? iss : undefined;
+}
+
+/**
+ * Rules Envoy would use for a token with this iss: same issuer exactly, or a rule without issuer
+ * (Istio 1.27+: jwksUri only), which accepts any iss.
+ */
+export function rulesForIssuer(rules: readonly JwtRule[], iss: string | undefined): JwtRule[] {
+  return rules.filter((r) => r.issuer === undefined || r.issuer === '' || r.issuer === iss);
+}
+
+/** "3 h 12 min", "45 s", "2 d 4 h" — whole units, at most two of them. */
+export function durationInWords(totalSeconds: number): string {
+  const s = Math.max(0, Math.round(Math.abs(totalSeconds)));
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  const restMin = min % 60;
+  if (h < 24) return restMin ? `${h} h ${restMin} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  const restH = h % 24;
+  return restH ? `${d} d ${restH} h` : `${d} d`;
+}
+
+/** 2026-11-29T06:48:00Z (seconds precision, as token times are). */
+export function isoFromEpochSeconds(seconds: number): string {
+  const ms = seconds * 1000;
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return `${seconds} (out of range)`;
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** ["a", "b"] → `"a", "b"`; empty → "none". */
+export function quoteList(values: readonly string[]): string {
+  return values.length ? values.map((v) => JSON.stringify(v)).join(', ') : 'none';
+}
+
+/** A claim value shown to a user: strings quoted, lists bracketed, anything else as JSON (short). */
+export function showValue(value: unknown): string {
+  if (value === undefined) return '(absent)';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** Cuts a log line for a one-line detail. */
+export function shorten(text: string, max = 200): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max - 3)}...` : oneLine;
+}

@@ -1,0 +1,50 @@
+import type { CheckResult, CheckStatus } from '../engine/check.js';
+import type { Report } from '../engine/report.js';
+import { STATUS_MARKS } from './status-marks.js';
+
+export interface TerminalOptions {
+  /** ANSI colours (only when writing to a TTY and NO_COLOR is unset). */
+  color: boolean;
+}
+
+const ANSI: Record<CheckStatus | 'dim' | 'bold', string> = {
+  pass: '\u001b[32m',
+  fail: '\u001b[31m',
+  warn: '\u001b[33m',
+  skip: '\u001b[90m',
+  error: '\u001b[35m',
+  dim: '\u001b[2m',
+  bold: '\u001b[1m',
+};
+const RESET = '\u001b[0m';
+
+/** The checklist for a terminal: verdict first, then every result in catalogue order, fixes indented. */
+export function renderTerminal(report: Report, options: TerminalOptions): string {
+  const paint = (style: keyof typeof ANSI, text: string) => (options.color ? `${ANSI[style]}${text}${RESET}` : text);
+  const { target, verdict, counts } = report;
+  const lines: string[] = [];
+  lines.push(
+    paint('bold', `jwtcheck · ${target.service}.${target.namespace}`) +
+      paint('dim', ` · cluster ${target.cluster} · ${report.durationMs} ms`) +
+      (report.tokenFingerprint ? paint('dim', ` · token ${report.tokenFingerprint}`) : ''),
+  );
+  const verdictMark = verdict.status === 'pass' ? STATUS_MARKS.pass : STATUS_MARKS[verdict.status];
+  lines.push(`${verdictMark} ${paint(verdict.status, verdict.status.toUpperCase())}  ${verdict.summary}`);
+  lines.push('');
+  for (const result of report.checks) lines.push(...renderResult(result, paint));
+  lines.push('');
+  lines.push(
+    (['pass', 'fail', 'warn', 'skip', 'error'] as const)
+      .map((s) => paint(s, `${counts[s]} ${s}`))
+      .join(' · '),
+  );
+  return lines.join('\n') + '\n';
+}
+
+function renderResult(r: CheckResult, paint: (style: keyof typeof ANSI, text: string) => string): string[] {
+  const subject = r.subject ? paint('dim', ` [${r.subject}]`) : '';
+  const out = [`${STATUS_MARKS[r.status]} ${paint(r.status, r.id.padEnd(20))} ${r.title}${subject}`];
+  out.push(`   ${r.detail}`);
+  if (r.fix && r.status !== 'pass' && r.status !== 'skip') out.push(paint('bold', `   fix: `) + r.fix);
+  return out;
+}
