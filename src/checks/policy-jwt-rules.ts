@@ -20,14 +20,23 @@ function fixForReason(seen: Seen, ns: string, service: string): string {
       ? `add spec.jwtRules (issuer, jwksUri) to ${name}`
       : `add spec.origins[].jwt to ${name}`;
   }
-  if (r.includes('1.6') || r.includes('legacy') || r.includes('ignored')) {
+  if (r.includes('1.6') || r.includes('dead config')) {
     return `migrate ${name} to a security.istio.io/v1 RequestAuthentication (see policy.legacy-api)`;
+  }
+  if (r.includes('without a waypoint')) {
+    return `deploy a waypoint for ${service} (istioctl waypoint apply -n ${ns} --enroll-namespace) and bind ${name} with spec.targetRefs: [{kind: Service, group: "", name: ${service}}]`;
+  }
+  if (r.includes('ignores selector-based')) {
+    return `in ${name}, replace spec.selector with spec.targetRefs: [{kind: Service, group: "", name: ${service}}] (waypoints ignore selectors)`;
   }
   if (r.includes('targetref')) {
     return `in ${name}, replace spec.targetRefs with spec.selector.matchLabels (targetRefs bind only waypoints and gateways, not sidecars)`;
   }
-  if (r.includes('namespace')) {
+  if (r.includes('lives in namespace')) {
     return `move ${name} to namespace ${ns} (or the root namespace for mesh-wide rules)`;
+  }
+  if (r.includes('does not expose') || r.includes('port')) {
+    return `in ${name}, set spec.targets[].ports to a port Service ${service} exposes, or drop ports`;
   }
   if (r.includes('target')) {
     return `set spec.targets[].name of ${name} to the Service's short name ${service}`;
@@ -86,7 +95,7 @@ export default defineCheck({
         bySource.set(key, entry);
       }
       const parts = [...bySource].map(([name, e]) => `${name} (${e.reason}): ${plural(e.issuers.length, 'rule')} for ${listSome(e.issuers, 3)}`);
-      return { status: 'pass', detail: `${plural(rules.length, 'JWT rule')} apply — ${listSome(parts, 3)}.` };
+      return { status: 'pass', detail: `${plural(rules.length, 'JWT rule')} ${rules.length === 1 ? 'applies' : 'apply'} — ${listSome(parts, 3)}.` };
     }
 
     const seen = seenPolicies(policies);

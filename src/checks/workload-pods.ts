@@ -37,7 +37,7 @@ export default defineCheck({
       const others = all.length > 0 ? ` (${plural(all.length, 'pod')} seen with other labels: ${listSome(all.map((p) => `${p.name} ${formatLabels(p.labels)}`), 2)})` : '';
       return {
         status: 'fail',
-        detail: `Selector ${sel} of Service ${ns}/${svc.name} matches no pod in ${ns}${others}.`,
+        detail: `Service ${ns}/${svc.name}: selector ${sel} matches no pod in ${ns}${others}.`,
         fix: `Compare the labels: kubectl get pods -n ${ns} --show-labels; then make the Deployment's spec.template.metadata.labels include ${sel} (or fix the Service's spec.selector).`,
       };
     }

@@ -25,7 +25,7 @@ export function googleServiceAccountJwksUri(email: string): string {
 export function classifyIssuer(issuer: string): IssuerClass {
   const trimmed = issuer.trim();
   if (/^[^\s/:@]+@[^\s/@]+$/.test(trimmed)) {
-    return { kind: 'email', reason: 'it is an e-mail address, not a URL' };
+    return { kind: 'email', reason: 'it is an e-mail address' };
   }
   let url: URL;
   try {
