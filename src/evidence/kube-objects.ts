@@ -103,8 +103,8 @@ export function toPodInfo(obj: KubeObject): PodInfo {
   const meta = metadataOf(obj);
   const spec = asRecord(obj.spec) ?? {};
   const status = asRecord(obj.status) ?? {};
-  const containerStatuses = (asArray(status['containerStatuses']) ?? []).flatMap((s) => asRecord(s) ?? []);
-  const initStatuses = (asArray(status['initContainerStatuses']) ?? []).flatMap((s) => asRecord(s) ?? []);
+  const containerStatuses = records(status['containerStatuses']);
+  const initStatuses = records(status['initContainerStatuses']);
   const info: PodInfo = {
     name: asString(meta['name']) ?? '',
     namespace: asString(meta['namespace']) ?? '',
@@ -130,6 +130,10 @@ export function toPodInfo(obj: KubeObject): PodInfo {
     .find((r): r is string => r !== undefined && r !== '');
   if (waiting !== undefined) info.waitingReason = waiting;
   return info;
+}
+
+function records(value: unknown): Record<string, unknown>[] {
+  return (asArray(value) ?? []).map(asRecord).filter((r): r is Record<string, unknown> => r !== undefined);
 }
 
 function containerNames(value: unknown): string[] {

@@ -1,0 +1,121 @@
+/**
+ * Which Istio runs the mesh, read from the istiod pod: the `discovery` container's image tag is the
+ * version (DESIGN §3: "read it from the istiod pod's image tag"), and a few environment variables change
+ * how istiod resolves JWT keys (ISTIO-JWT §3.1, §3.3, §0 rows 1.10/1.19/1.30).
+ */
+import { asArray, asLabels, asRecord, asString } from './kube-objects.js';
+import type { IstioInfo, IstioVersion, KubeObject, Labels } from './model.js';
+
+/** istiod (1.5+) pods: chart label `app: istiod` (istio/istio: manifests/charts/istio-control/istio-discovery). */
+export const ISTIOD_POD_SELECTOR = 'app=istiod';
+/** Istio ≤ 1.4 ran Pilot as `istio-pilot` pods labelled `app: pilot, istio: pilot`, container still `discovery`. */
+export const LEGACY_PILOT_POD_SELECTOR = 'istio=pilot';
+/** The container that runs `pilot-discovery` in both layouts. */
+export const DISCOVERY_CONTAINER = 'discovery';
+
+/** istiod settings that change JWT behaviour; their values are copied verbatim into `IstioInfo.env`. */
+export const JWT_RELATED_ENV = [
+  'PILOT_JWT_ENABLE_REMOTE_JWKS', // istiod | hybrid | envoy (true/false before 1.18) — ISTIO-JWT §3.3
+  'PILOT_JWT_PUB_KEY_REFRESH_INTERVAL', // default 20m — ISTIO-JWT §3.1
+  'JWKS_RESOLVER_INSECURE_SKIP_VERIFY', // 1.19+ — ISTIO-JWT §3.1
+  'BLOCKED_CIDRS_IN_JWKS_URIS', // 1.30+ — ISTIO-JWT §0, IST0175
+] as const;
+
+/**
+ * Pod labels some installers put on istiod, read only when the image tag says nothing (a digest,
+ * `latest`): the operator's `operator.istio.io/version` (seen on 1.5–1.23 operator installs) and the
+ * Helm-standard `app.kubernetes.io/version`.
+ */
+const VERSION_LABELS = ['operator.istio.io/version', 'app.kubernetes.io/version'] as const;
+
+/**
+ * '1.22.3', 'v1.22.3', '1.20.1-distroless', '1.29.1-debug', '1.20.1-asm.1', '1.0.6', '1.22-dev',
+ * 'release-1.18-20230601…' (dev build of a release branch, patch taken as 0). `latest`, `master-…`
+ * and digests have no version: undefined.
+ */
+export function parseIstioVersion(tag: string): IstioVersion | undefined {
+  const match = /^(?:v|release-)?(\d{1,3})\.(\d{1,3})(?:\.(\d{1,4}))?(?=$|[-_.+])/.exec(tag.trim());
+  if (!match) return undefined;
+  const [, major = '', minor = '', patch] = match;
+  return { major: Number(major), minor: Number(minor), patch: patch === undefined ? 0 : Number(patch) };
+}
+
+export function isAtLeast(v: IstioVersion, major: number, minor: number): boolean {
+  return v.major > major || (v.major === major && v.minor >= minor);
+}
+
+export function formatIstioVersion(v: IstioVersion): string {
+  return `${v.major}.${v.minor}.${v.patch}`;
+}
+
+/**
+ * The tag of an image reference: `docker.io/istio/pilot:1.22.3` → 1.22.3,
+ * `registry:5000/istio/pilot:1.22.3@sha256:…` → 1.22.3, `…/pilot@sha256:…` → undefined.
+ * The registry port is not a tag, so only the last path segment is looked at.
+ */
+export function imageTag(image: string): string | undefined {
+  const withoutDigest = image.split('@')[0] ?? '';
+  const lastSegment = withoutDigest.slice(withoutDigest.lastIndexOf('/') + 1);
+  const colon = lastSegment.indexOf(':');
+  if (colon < 0) return undefined;
+  const tag = lastSegment.slice(colon + 1);
+  return tag === '' ? undefined : tag;
+}
+
+export function istioInfoFromPods(istiodPods: KubeObject[], rootNamespace: string): IstioInfo {
+  const info: IstioInfo = {
+    rootNamespace,
+    istiodPods: istiodPods.flatMap((p) => {
+      const name = asString(asRecord(p.metadata)?.['name']);
+      return name === undefined ? [] : [name];
+    }),
+    env: {},
+  };
+  // Prefer a running pod: during an upgrade the old and the new istiod coexist, and the running one
+  // is the one serving config.
+  const ordered = [...istiodPods].sort((a, b) => Number(isRunning(b)) - Number(isRunning(a)));
+  for (const pod of ordered) {
+    const discovery = discoveryContainer(pod);
+    if (!discovery) continue;
+    const image = asString(discovery['image']);
+    const tag = image === undefined ? undefined : imageTag(image);
+    if (tag !== undefined) info.tag = tag;
+    const version = (tag === undefined ? undefined : parseIstioVersion(tag)) ?? versionFromLabels(pod);
+    if (version) info.version = version;
+    info.env = jwtEnv(discovery['env']);
+    break;
+  }
+  return info;
+}
+
+function isRunning(pod: KubeObject): boolean {
+  return asRecord(pod.status)?.['phase'] === 'Running';
+}
+
+function discoveryContainer(pod: KubeObject): Record<string, unknown> | undefined {
+  return (asArray(asRecord(pod.spec)?.['containers']) ?? [])
+    .map(asRecord)
+    .find((c) => c?.['name'] === DISCOVERY_CONTAINER);
+}
+
+function versionFromLabels(pod: KubeObject): IstioVersion | undefined {
+  const labels = asLabels(asRecord(pod.metadata)?.['labels']);
+  for (const key of VERSION_LABELS) {
+    const value = labels[key];
+    const version = value === undefined ? undefined : parseIstioVersion(value);
+    if (version) return version;
+  }
+  return undefined;
+}
+
+/** Only literal `value`s: a `valueFrom` reference cannot be resolved from the pod alone. */
+function jwtEnv(value: unknown): Labels {
+  const env: Labels = {};
+  for (const entry of asArray(value) ?? []) {
+    const record = asRecord(entry);
+    const name = asString(record?.['name']);
+    const v = asString(record?.['value']);
+    if (name !== undefined && v !== undefined && (JWT_RELATED_ENV as readonly string[]).includes(name)) env[name] = v;
+  }
+  return env;
+}
