@@ -8,6 +8,10 @@ const FIX_FOR_UNEXPECTED_ERROR =
 export function runCheck(check: Check, evidence: Evidence, ctx: CheckContext): CheckResult[] {
   const failedSlot = check.needs.map((name) => evidence[name]).find((slot) => !slot.ok);
   if (failedSlot && !failedSlot.ok) {
+    // Nothing to read (no sidecar, so no proxy log; no istiod pod) is "not applicable", not a failure to read.
+    if (failedSlot.error.code === 'unavailable') {
+      return [{ id: check.id, title: check.title, docs: check.docs, status: 'skip', detail: failedSlot.error.message }];
+    }
     return [
       {
         id: check.id,

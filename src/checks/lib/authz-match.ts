@@ -166,11 +166,16 @@ export function explainPrincipalMiss(value: string, claims: Record<string, unkno
       `the sub contains "/", which no value can match exactly after the split (istio#52217): ` +
         `use ${JSON.stringify(`${iss ?? '<iss>'}/*`)} plus when request.auth.claims[sub]`,
     );
-  if (iss?.endsWith('/') && !issOk && p.iss.kind === 'exact' && p.iss.value === iss.slice(0, -1)) {
-    hints.push(`the issuer ends with "/", so write ${JSON.stringify(`${iss}/${sub ?? '*'}`)} (two slashes, istio#51901)`);
+  const subPart = value.includes('/') ? value.slice(value.lastIndexOf('/') + 1) : '*';
+  const slashIssuer = !!iss?.endsWith('/') && !issOk && p.iss.kind === 'exact' && p.iss.value === iss.slice(0, -1);
+  if (slashIssuer) {
+    hints.push(`the issuer ends with "/", so write ${JSON.stringify(`${iss}/${subPart}`)} (two slashes, istio#51901)`);
   }
   if (!value.includes('/') && value !== '*' && !value.startsWith('*') && !value.endsWith('*')) {
     hints.push('the value has no "/": Istio reads all of it as the issuer and wants an empty sub');
+  }
+  if (!slashIssuer && !issOk && value.endsWith('*') && value !== '*' && p.iss.kind === 'exact' && iss !== undefined && iss.startsWith(p.iss.value)) {
+    hints.push(`a trailing "*" only widens the sub after the split; to accept any sub of this issuer write ${JSON.stringify(`${iss}/*`)}`);
   }
   if (value === '*/*') hints.push('"*/*" only matches a sub that is literally "*": use "*"');
   if (hints.length) text += ` — ${hints.join('; ')}`;
@@ -325,7 +330,6 @@ export function judgeOperation(op: AuthorizationOperation): Judgement {
 export function judgeCondition(c: AuthorizationCondition, facts: TokenFacts): Judgement {
   const values = listOrEmpty(c.values);
   const notValues = listOrEmpty(c.notValues);
-  const claims = facts.claims;
   if (c.key === 'request.auth.principal') {
     return judgePrincipals('when request.auth.principal', 'when request.auth.principal notValues', values, notValues, facts);
   }

@@ -2,7 +2,7 @@
  * Helpers shared by the token.* checks: when a token check is not applicable, which applying rules
  * judge a token's issuer, and how times and lists are put in words.
  */
-import type { JwtRule, TokenEvidence } from '../../evidence/model.js';
+import type { JwtRule, Slot, TokenEvidence } from '../../evidence/model.js';
 import type { CheckOutcome } from '../../engine/check.js';
 
 export const NO_TOKEN_DETAIL = 'no token given: pass --token-file or DM the token to the bot';
@@ -68,4 +68,13 @@ export function showValue(value: unknown): string {
 export function shorten(text: string, max = 200): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length > max ? `${oneLine.slice(0, max - 3)}...` : oneLine;
+}
+
+/**
+ * The value of a slot the check `needs`: the engine only runs a check when those slots loaded, so this
+ * throws (and the engine reports `error`) only if a check reads a slot it did not declare.
+ */
+export function slotValue<T>(slot: Slot<T>): T {
+  if (!slot.ok) throw new Error(`evidence not available: ${slot.error.message}`);
+  return slot.value;
 }

@@ -1,0 +1,85 @@
+// Looks in the istio-proxy log for signs of the keys the proxy actually holds: legacy `Loaded JwtAuthConfig`
+// lines (local_jwks present = Pilot fetched keys), listener rejections for invalid local jwks (the proxy then
+// keeps its OLD listener, maybe without the policy), Envoy-side JWKS fetch failures, and istiod placeholder keys.
+// Source: ISTIO-JWT §1.4, §3.2–3.3, §4.2 (istio#41729, #22597), §7 items 2, 15, 16.
+import { defineCheck } from '../engine/check.js';
+import type { CheckOutcome } from '../engine/check.js';
+import { applyingRules, ruleOrigin, ruleSubject } from './lib/policy.js';
+import { placeholderMeaning, placeholderUri } from './lib/log-keys.js';
+import { shorten, slotValue } from './lib/token-common.js';
+
+export default defineCheck({
+  id: 'proxy.jwt-config',
+  title: 'The proxy holds usable keys for each issuer',
+  docs: 'https://istio.io/latest/docs/ops/common-problems/security-issues/',
+  needs: ['proxyLogs', 'istio', 'policies'],
+  run({ proxyLogs, istio, policies }) {
+    const signs = slotValue(proxyLogs).jwtConfig;
+    const pods = slotValue(proxyLogs).pods.join(', ') || 'the proxy';
+    const rules = applyingRules(slotValue(policies));
+    const info = slotValue(istio);
+    const outcomes: CheckOutcome[] = [];
+
+    if (signs.listenerRejections.length) {
+      const last = signs.listenerRejections[signs.listenerRejections.length - 1] ?? '';
+      outcomes.push({
+        status: 'fail',
+        detail:
+          `Envoy rejected the listener: invalid local jwks — the proxy may run WITHOUT the new policy ` +
+          `(${signs.listenerRejections.length}× in ${pods}): ${shorten(last, 220)}`,
+        fix:
+          'Fix the key set named in the line (see issuer.jwks: unsupported kty/alg, malformed n/e, EC key without crv) or inline a valid jwks; ' +
+          '`istioctl proxy-status` shows LDS STALE/ERROR until the proxy accepts the new config.',
+      });
+    }
+    if (signs.remoteFetchFailures.length) {
+      const mode = info.env['PILOT_JWT_ENABLE_REMOTE_JWKS'];
+      const last = signs.remoteFetchFailures[signs.remoteFetchFailures.length - 1] ?? '';
+      outcomes.push({
+        status: 'fail',
+        detail:
+          `Envoy fetches the JWKS itself${mode ? ` (PILOT_JWT_ENABLE_REMOTE_JWKS=${mode})` : ' (remote JWKS mode)'} and the fetch failed ` +
+          `(${signs.remoteFetchFailures.length}×): ${shorten(last, 200)} → 401 "Jwks remote fetch is failed"`,
+        fix:
+          'Create a ServiceEntry for the JWKS host (plus a DestinationRule with TLS origination for https), ' +
+          'or set PILOT_JWT_ENABLE_REMOTE_JWKS=hybrid on istiod (or remove it so istiod fetches and inlines the keys).',
+      });
+    }
+    if (signs.placeholderKeys.length) {
+      const uris = [...new Set(signs.placeholderKeys.map(placeholderUri).filter((u): u is string => !!u))];
+      const meaning = placeholderMeaning(info.version);
+      outcomes.push({
+        status: 'fail',
+        detail:
+          `istiod pushed placeholder keys (${shorten(signs.placeholderKeys[0] ?? '', 120)})${uris.length ? ` for ${uris.join(', ')}` : ''}: ` +
+          `it could not fetch the real ones, so every token gets 401 ${meaning.status}`,
+        fix: 'Find why istiod cannot fetch the keys (see istiod.jwks-fetch) and fix that; istiod pushes the real keys after its next successful fetch.',
+      });
+    }
+    for (const rule of rules) {
+      const loaded = signs.loadedConfigs.filter((c) => c.issuer !== undefined && c.issuer === rule.issuer);
+      if (loaded.length === 0) continue;
+      const latest = loaded[loaded.length - 1];
+      const subject = ruleSubject(rule);
+      if (latest?.hasLocalJwks) {
+        outcomes.push({ status: 'pass', subject, detail: `Loaded JwtAuthConfig for ${rule.issuer} holds local_jwks (Pilot fetched the keys)` });
+      } else {
+        outcomes.push({
+          status: 'fail',
+          subject,
+          detail: `Loaded JwtAuthConfig for ${rule.issuer} has no local_jwks: Pilot did not fetch the keys (${ruleOrigin(rule)})`,
+          fix: 'Check that Pilot can reach the jwksUri (or the issuer\'s discovery document) from istio-system and read its log for the fetch error; or set jwks inline.',
+        });
+      }
+    }
+    if (outcomes.length === 0) {
+      return {
+        status: 'skip',
+        detail:
+          'the proxy log shows nothing about JWT keys; `istioctl proxy-config listener <pod> -o json` shows them ' +
+          '(jwt_authn providers, localJwks)',
+      };
+    }
+    return outcomes;
+  },
+});

@@ -1,0 +1,110 @@
+// Predicts what the AuthorizationPolicies that apply to the workload decide for this token: CUSTOM is
+// delegated (not judged), then DENY, then ALLOW (none matching ⇒ 403 rbac_access_denied_matched_policy[none]).
+// Principals are `<iss>/<sub>` matched the Istio 1.21+ way (split at the last "/"), claims per `when`.
+// Source: ISTIO-JWT §2.3, §4.3, §7 items 10–11; istio/istio pilot/pkg/security/authz/model/generator.go.
+import type { AuthorizationPolicyInfo } from '../evidence/model.js';
+import { defineCheck } from '../engine/check.js';
+import type { CheckOutcome } from '../engine/check.js';
+import { judgePolicy, policyLabel, principalOf } from './lib/authz-match.js';
+import type { RuleVerdict, TokenFacts } from './lib/authz-match.js';
+import { skipWithoutToken, slotValue } from './lib/token-common.js';
+
+function closest(verdicts: readonly RuleVerdict[]): RuleVerdict | undefined {
+  let best: RuleVerdict | undefined;
+  for (const v of verdicts) {
+    if (!best || v.judgement.misses.length < best.judgement.misses.length) best = v;
+  }
+  return best;
+}
+
+function names(policies: readonly AuthorizationPolicyInfo[]): string {
+  return policies.map(policyLabel).join(', ');
+}
+
+export default defineCheck({
+  id: 'token.authorization',
+  title: 'AuthorizationPolicies allow this token',
+  docs: 'https://istio.io/latest/docs/tasks/security/authorization/authz-jwt/',
+  needs: ['policies'],
+  run({ token, policies }): CheckOutcome {
+    const skip = skipWithoutToken(token);
+    if (skip) return skip;
+    const claims = token.claims ?? {};
+    const facts: TokenFacts = { claims };
+    const aps = slotValue(policies).authorizationPolicies.filter((p) => p.applies);
+    const custom = aps.filter((p) => p.action === 'CUSTOM');
+    const deny = aps.filter((p) => p.action === 'DENY');
+    const allow = aps.filter((p) => p.action === 'ALLOW');
+    const customNote = custom.length
+      ? `; CUSTOM ${names(custom)} is decided by its external authorizer first and is not judged here`
+      : '';
+    const principal = principalOf(claims);
+    const who = principal ? `principal ${JSON.stringify(principal)}` : 'a token without iss/sub (no principal)';
+
+    if (deny.length === 0 && allow.length === 0) {
+      return {
+        status: 'skip',
+        detail: `no AuthorizationPolicy: any valid token is accepted${customNote}`,
+      };
+    }
+
+    const denyVerdicts = deny.flatMap((p) => judgePolicy(p, facts));
+    const denied = denyVerdicts.find((v) => v.judgement.verdict === 'match');
+    if (denied) {
+      return {
+        status: 'fail',
+        detail: `403 "RBAC: access denied" (rbac_access_denied_matched_policy[${denied.envoyId}]): DENY ${denied.name} matches ${who}${customNote}`,
+        fix: `Change or remove rule ${denied.index} of DENY AuthorizationPolicy ${policyLabel(denied.policy)} (kubectl -n ${denied.policy.source.namespace ?? ''} edit authorizationpolicy ${denied.policy.source.name}), or use a token it does not match.`,
+      };
+    }
+    const maybeDenied = denyVerdicts.filter((v) => v.judgement.verdict === 'unknown');
+    const denyNote = maybeDenied.length
+      ? `; but DENY ${maybeDenied.map((v) => `${v.name} (${v.judgement.unknowns.join(' and ')})`).join(', ')} refuses it`
+      : '';
+
+    if (allow.length === 0) {
+      if (maybeDenied.length) {
+        return {
+          status: 'warn',
+          detail: `no ALLOW policy and no DENY rule matches ${who} outright${denyNote}${customNote}`,
+          fix: 'Make sure the denied requests (paths/methods/sources named) are meant to be refused for this token.',
+        };
+      }
+      return { status: 'pass', detail: `no DENY rule matches ${who} and there is no ALLOW policy${customNote}` };
+    }
+
+    const allowVerdicts = allow.flatMap((p) => judgePolicy(p, facts));
+    const allowed = allowVerdicts.find((v) => v.judgement.verdict === 'match');
+    if (allowed && !maybeDenied.length) {
+      return { status: 'pass', detail: `allowed by ${allowed.name} (${who})${customNote}` };
+    }
+    if (allowed) {
+      return {
+        status: 'warn',
+        detail: `allowed by ${allowed.name} (${who})${denyNote}${customNote}`,
+        fix: 'If those requests must pass, narrow the DENY rule; otherwise nothing to do.',
+      };
+    }
+    const partial = allowVerdicts.filter((v) => v.judgement.verdict === 'unknown');
+    if (partial.length) {
+      const only = partial.map((v) => `${v.judgement.unknowns.join(' and ')} (${v.name})`).join('; or ');
+      return {
+        status: 'warn',
+        detail: `${who} is allowed only ${only}; any other request gets 403 rbac_access_denied_matched_policy[none]${denyNote}${customNote}`,
+        fix: 'If the failing request is outside those paths/methods/sources, add a rule for it to an ALLOW policy.',
+      };
+    }
+    const empty = allow.filter((p) => p.rules === undefined || p.rules.length === 0);
+    const near = closest(allowVerdicts.filter((v) => v.judgement.verdict === 'no-match'));
+    const why = near
+      ? `closest is ${near.name}: ${near.judgement.misses.join('; ')}`
+      : `ALLOW ${names(empty)} has no rules, which allows nothing`;
+    return {
+      status: 'fail',
+      detail: `403 "RBAC: access denied" (rbac_access_denied_matched_policy[none]) for ${who}: no ALLOW rule matches; ${why}${customNote}`,
+      fix: near
+        ? `Edit rule ${near.index} of AuthorizationPolicy ${policyLabel(near.policy)} so it matches the token (requestPrincipals is "<iss>/<sub>", e.g. ${JSON.stringify(`${String(claims['iss'] ?? '<iss>')}/*`)}), or use a token that carries what it asks for.`
+        : `Add rules to ALLOW AuthorizationPolicy ${names(empty)} (e.g. from.source.requestPrincipals ["*"]) or delete it.`,
+    };
+  },
+});

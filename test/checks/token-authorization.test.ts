@@ -1,0 +1,84 @@
+import { describe, expect, it } from '@jest/globals';
+import check from '../../src/checks/token-authorization.js';
+import { runCheck } from '../../src/engine/run-checks.js';
+import type { AuthorizationPolicyInfo } from '../../src/evidence/model.js';
+import { ISSUER, authorizationPolicy, context, healthyEvidence, ok, policySet } from '../support/evidence.js';
+
+function withPolicies(aps: AuthorizationPolicyInfo[], claims?: Record<string, unknown>) {
+  const e = healthyEvidence();
+  e.policies = ok(policySet({ authorizationPolicies: aps }));
+  if (claims) e.token.claims = { ...e.token.claims, ...claims };
+  return runCheck(check, e, context())[0];
+}
+
+describe('token.authorization', () => {
+  it('passes naming the ALLOW rule that matches', () => {
+    const [r] = runCheck(check, healthyEvidence(), context());
+    expect(r?.status).toBe('pass');
+    expect(r?.detail).toContain('allowed by foo/require-jwt rule 0');
+    expect(r?.detail).toContain(`"${ISSUER}/user-1"`);
+  });
+
+  it('skips without applying AuthorizationPolicies', () => {
+    const r = withPolicies([]);
+    expect(r?.status).toBe('skip');
+    expect(r?.detail).toContain('no AuthorizationPolicy: any valid token is accepted');
+  });
+
+  it('fails with rbac [none] and says precisely why the closest rule misses', () => {
+    const r = withPolicies([
+      authorizationPolicy({ rules: [{ from: [{ source: { requestPrincipals: [`${ISSUER}/*`] } }] }] }),
+    ], { iss: `${ISSUER}/` });
+    expect(r?.status).toBe('fail');
+    expect(r?.detail).toContain('rbac_access_denied_matched_policy[none]');
+    expect(r?.detail).toContain('closest is foo/require-jwt rule 0');
+    expect(r?.detail).toContain(`"${ISSUER}//user-1"`);
+  });
+
+  it('fails a token without sub against requestPrincipals "*"', () => {
+    const e = healthyEvidence();
+    e.policies = ok(policySet({ authorizationPolicies: [authorizationPolicy({ rules: [{ from: [{ source: { requestPrincipals: ['*'] } }] }] })] }));
+    delete e.token.claims?.['sub'];
+    const [r] = runCheck(check, e, context());
+    expect(r?.status).toBe('fail');
+    expect(r?.detail).toMatch(/no sub/);
+  });
+
+  it('fails when a DENY rule matches, naming the Envoy policy id', () => {
+    const deny = authorizationPolicy({
+      source: { kind: 'AuthorizationPolicy', apiVersion: 'security.istio.io/v1', namespace: 'foo', name: 'block-ops' },
+      action: 'DENY',
+      rules: [{ when: [{ key: 'request.auth.claims[groups]', values: ['ops'] }] }],
+    });
+    const r = withPolicies([deny, authorizationPolicy()], { groups: ['ops'] });
+    expect(r?.status).toBe('fail');
+    expect(r?.detail).toContain('ns[foo]-policy[block-ops]-rule[0]');
+  });
+
+  it('warns when the ALLOW rule only matches some paths', () => {
+    const r = withPolicies([
+      authorizationPolicy({ rules: [{ from: [{ source: { requestPrincipals: ['*'] } }], to: [{ operation: { methods: ['GET'], paths: ['/headers'] } }] }] }),
+    ]);
+    expect(r?.status).toBe('warn');
+    expect(r?.detail).toContain('allowed only on GET /headers');
+  });
+
+  it('evaluates claim conditions and ignores CUSTOM (saying so)', () => {
+    const custom = authorizationPolicy({
+      source: { kind: 'AuthorizationPolicy', apiVersion: 'security.istio.io/v1', namespace: 'foo', name: 'ext' },
+      action: 'CUSTOM',
+      rules: [{}],
+    });
+    const allow = authorizationPolicy({ rules: [{ from: [{ source: { requestPrincipals: ['*'] } }], when: [{ key: 'request.auth.claims[groups]', values: ['admin'] }] }] });
+    const r = withPolicies([custom, allow], { groups: ['dev'] });
+    expect(r?.status).toBe('fail');
+    expect(r?.detail).toContain('when request.auth.claims[groups] wants one of ["admin"]');
+    expect(r?.detail).toContain('CUSTOM foo/ext');
+  });
+
+  it('an ALLOW policy without rules allows nothing', () => {
+    const r = withPolicies([authorizationPolicy({ rules: undefined })]);
+    expect(r?.status).toBe('fail');
+    expect(r?.detail).toMatch(/has no rules/);
+  });
+});
