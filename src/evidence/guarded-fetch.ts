@@ -4,7 +4,8 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import type { DocumentFetcher } from './document-fetcher.js';
 import type { FetchedDocument } from './model.js';
 import { JwtcheckError, isJwtcheckError } from '../errors.js';
-import { BLOCKED_LOOKUP_CODE, BlockedAddressError, checkUrl, guardedLookup, redactUrl } from '../lib/url-guard.js';
+import { BLOCKED_LOOKUP_CODE, BlockedAddressError, checkUrl, createGuardedLookup, redactUrl } from '../lib/url-guard.js';
+import type { ResolveAll } from '../lib/url-guard.js';
 
 /**
  * The live DocumentFetcher: issuer discovery and JWKS documents, under the rules of DESIGN §8
@@ -24,6 +25,8 @@ export interface GuardedFetcherOptions {
   maxRedirects?: number;
   /** Defaults to `jwtcheck/<package version>`. */
   userAgent?: string;
+  /** DNS resolution under the guard; defaults to dns.lookup. Tests inject a resolver that rebinds. */
+  resolve?: ResolveAll;
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -35,7 +38,7 @@ export class GuardedFetcher implements DocumentFetcher {
   private readonly userAgent: string;
   // pipelining 0 = no keep-alive: a diagnosis makes a handful of requests, and idle pooled sockets
   // would only hold the process (and Jest) open after it.
-  private readonly agent = new Agent({ connect: { lookup: guardedLookup }, pipelining: 0 });
+  private readonly agent: Agent;
   /** One fetch per URL per diagnosis: the promise is cached, failures included. */
   private readonly cache = new Map<string, Promise<FetchedDocument>>();
   private requests = 0;
@@ -46,6 +49,7 @@ export class GuardedFetcher implements DocumentFetcher {
     this.maxBytes = options.maxBytes ?? FETCH_MAX_BYTES;
     this.maxRedirects = options.maxRedirects ?? FETCH_MAX_REDIRECTS;
     this.userAgent = options.userAgent ?? `jwtcheck/${packageVersion()}`;
+    this.agent = new Agent({ connect: { lookup: createGuardedLookup(options.resolve) }, pipelining: 0 });
   }
 
   fetch(url: string): Promise<FetchedDocument> {
@@ -185,7 +189,7 @@ export function describeNetworkError(err: unknown, url: URL): JwtcheckError {
   const cause = findCause(err);
   const shown = redactUrl(url);
   if (cause instanceof BlockedAddressError || cause?.code === BLOCKED_LOOKUP_CODE) {
-    return new JwtcheckError('blocked', `${shown} refused: ${cause.message}; jwtcheck does not fetch such addresses.`, {
+    return new JwtcheckError('blocked', `${shown} refused: ${cause.message ?? 'blocked address'}; jwtcheck does not fetch such addresses.`, {
       cause: err,
     });
   }
@@ -214,24 +218,26 @@ export function describeNetworkError(err: unknown, url: URL): JwtcheckError {
   return new JwtcheckError('unreachable', `Could not fetch ${shown}: ${reason}.`, { cause: err });
 }
 
-interface ErrorWithCode extends Error {
+interface ErrorWithCode {
   code?: string;
+  message?: string;
 }
 
-/** The innermost error that carries a `code` (undici nests: TypeError → cause → sometimes AggregateError). */
+/**
+ * The innermost error in the chain that carries a `code` (undici nests: TypeError → cause → sometimes
+ * AggregateError). Duck-typed: Node core errors come from another realm under Jest, so no instanceof.
+ */
 function findCause(err: unknown): ErrorWithCode | undefined {
-  let current: unknown = err;
   let found: ErrorWithCode | undefined;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
-    const withCode = current as ErrorWithCode;
-    if (typeof withCode.code === 'string') found = withCode;
-    if (current instanceof AggregateError && current.errors[0] instanceof Error) {
-      current = current.errors[0];
-      continue;
-    }
-    current = current.cause;
+  let last: ErrorWithCode | undefined;
+  for (let current: unknown = err, depth = 0; typeof current === 'object' && current !== null && depth < 6; depth += 1) {
+    const like = current as { code?: unknown; cause?: unknown; errors?: unknown; message?: unknown };
+    if (depth > 0) last = like as ErrorWithCode;
+    if (typeof like.code === 'string') found = like as ErrorWithCode;
+    const first: unknown = Array.isArray(like.errors) ? like.errors[0] : undefined;
+    current = like.cause ?? first;
   }
-  return found ?? (err instanceof Error ? (err.cause as ErrorWithCode | undefined) : undefined);
+  return found ?? last;
 }
 
 export function formatSeconds(ms: number): string {

@@ -136,34 +136,48 @@ export class BlockedAddressError extends Error {
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-/**
- * A drop-in for `dns.lookup` (the signature net.connect and undici's `connect.lookup` call) that
- * fails when ANY resolved address is blocked: refusing the whole name, rather than filtering, keeps a
- * name that mixes a public and a metadata address from being used at all.
- */
-export function guardedLookup(
+/** The part of `dns.lookup` the guard calls: always with `all: true`. */
+export type ResolveAll = (
+  hostname: string,
+  options: LookupAllOptions,
+  callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
+export type GuardedLookup = (
   hostname: string,
   options: LookupOneOptions | LookupAllOptions | number | undefined,
   callback: LookupCallback,
-): void {
-  const opts: LookupAllOptions =
-    typeof options === 'number' ? { family: options, all: true } : { ...(options ?? {}), all: true };
-  const wantsAll = typeof options === 'object' && options !== null && options.all === true;
-  dnsLookup(hostname, opts, (err, addresses) => {
-    if (err) {
-      callback(err, wantsAll ? [] : '');
-      return;
-    }
-    for (const entry of addresses) {
-      const reason = blockedAddressReason(entry.address);
-      if (reason !== undefined) {
-        callback(new BlockedAddressError(hostname, entry.address, reason), wantsAll ? [] : '');
+) => void;
+
+/**
+ * A drop-in for `dns.lookup` (the signature net.connect and undici's `connect.lookup` call) that
+ * fails when ANY resolved address is blocked: refusing the whole name, rather than filtering, keeps a
+ * name that mixes a public and a metadata address from being used at all. `resolve` is injectable so
+ * tests can play a DNS that answers with a metadata address.
+ */
+export function createGuardedLookup(resolve: ResolveAll = dnsLookup): GuardedLookup {
+  return (hostname, options, callback) => {
+    const opts: LookupAllOptions =
+      typeof options === 'number' ? { family: options, all: true } : { ...(options ?? {}), all: true };
+    const wantsAll = typeof options === 'object' && options !== null && options.all === true;
+    resolve(hostname, opts, (err, addresses) => {
+      if (err) {
+        callback(err, wantsAll ? [] : '');
         return;
       }
-    }
-    const first = addresses[0];
-    if (wantsAll) callback(null, addresses);
-    else if (first) callback(null, first.address, first.family);
-    else callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '');
-  });
+      for (const entry of addresses) {
+        const reason = blockedAddressReason(entry.address);
+        if (reason !== undefined) {
+          callback(new BlockedAddressError(hostname, entry.address, reason), wantsAll ? [] : '');
+          return;
+        }
+      }
+      const first = addresses[0];
+      if (wantsAll) callback(null, addresses);
+      else if (first) callback(null, first.address, first.family);
+      else callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '');
+    });
+  };
 }
+
+export const guardedLookup: GuardedLookup = createGuardedLookup();
