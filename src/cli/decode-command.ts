@@ -1,8 +1,6 @@
 import type { CliIo } from '../cli.js';
 import { JwtcheckError } from '../errors.js';
-import { decodeToken } from '../token/decode.js';
-import { inspectToken } from '../token/inspect.js';
-import { decodedAsJson, renderDecodedText } from '../token/render-decoded.js';
+import { decodeToken, decodedAsJson, inspectToken, renderDecodedText } from '../token/index.js';
 import { readStream } from './read-input.js';
 
 /** `jwtcheck decode [JWT | -] [--json]`: header, claims, times in words, warnings. Exit 1 when malformed. */

@@ -9,8 +9,7 @@ import { formatSelector } from '../lib/label-selector.js';
 import { summariseJwks } from '../lib/jwks-summary.js';
 import { summariseProxyLog } from '../logs/proxy-log.js';
 import { scanIstiodLog } from '../logs/istiod-log.js';
-import { decodeToken } from '../token/decode.js';
-import { verifyToken } from '../token/verify.js';
+import { decodeToken, noTokenEvidence, verifyToken } from '../token/index.js';
 import type { ClusterSource } from './cluster-source.js';
 import type { DocumentFetcher } from './document-fetcher.js';
 import { ISTIOD_POD_SELECTOR, LEGACY_PILOT_POD_SELECTOR, istioInfoFromPods } from './istio-info.js';
@@ -88,7 +87,7 @@ export function collectEvidence(options: CollectOptions): EvidencePromises {
   const { namespace: ns } = target;
   const namespaces = rootNamespace === ns ? [ns] : [rootNamespace, ns];
 
-  const tokenDecoded = options.rawToken === undefined ? noToken() : decodeToken(options.rawToken);
+  const tokenDecoded = options.rawToken === undefined ? noTokenEvidence() : decodeToken(options.rawToken);
 
   const service = settle(async () => {
     const obj = await source.readService(ns, target.service);
@@ -191,10 +190,6 @@ export function collectEvidence(options: CollectOptions): EvidencePromises {
     proxyLogs: proxyLogs.then(flattenUnavailable),
     istiodLogs: istiodLogs.then(flattenUnavailable),
   };
-}
-
-function noToken(): TokenEvidence {
-  return { provided: false, warnings: [], verification: {} };
 }
 
 /** Log readers return a slot of their own when there is nothing to read; unwrap it. */

@@ -51,10 +51,11 @@ export function createLogger(name: string, options: LoggerOptions = {}): Logger 
       hooks: {
         // Masks token-like text in the message and in any string argument, whatever the field name.
         logMethod(args, method) {
-          method.apply(
-            this,
-            args.map((a) => (typeof a === 'string' ? maskSecrets(a) : a)) as Parameters<typeof method>,
-          );
+          const masked: unknown[] = args.map((a) => (typeof a === 'string' ? maskSecrets(a) : a));
+          // logger.error(err) alone: pino would copy err.message into msg unmasked, after this hook.
+          const [first] = masked;
+          if (first instanceof Error && typeof masked[1] !== 'string') masked.splice(1, 0, maskSecrets(first.message));
+          method.apply(this, masked as Parameters<typeof method>);
         },
       },
       formatters: {
@@ -67,13 +68,22 @@ export function createLogger(name: string, options: LoggerOptions = {}): Logger 
   );
 }
 
+/** Field names whose values are secrets at any depth (the path list above only reaches one level). */
+const SECRET_KEYS = new Set(
+  ['token', 'rawtoken', 'sealedtoken', 'authorization', 'signingsecret', 'bottoken', 'apptoken', 'encryptionkey', 'jobencryptionkey', 'password', 'secret'],
+);
+const MAX_MASK_DEPTH = 8;
+
 function maskDeep(value: unknown, depth = 0): unknown {
-  if (depth > 6) return value;
+  if (depth > MAX_MASK_DEPTH) return '[too deep]';
   if (typeof value === 'string') return maskSecrets(value);
   if (value instanceof Error) return { type: value.name, message: maskSecrets(value.message) };
+  if (Buffer.isBuffer(value)) return '[binary]';
   if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, depth + 1)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.has(k.toLowerCase()) && v !== undefined ? '[redacted]' : maskDeep(v, depth + 1)]),
+    );
   }
   return value;
 }
