@@ -197,6 +197,10 @@ export class SnapshotClusterSource implements ClusterSource {
   private istiodPod(namespace: string): KubeObject | undefined {
     const log = this.istiodLog();
     if (log === undefined) return undefined;
+    // A real control-plane pod in the files (istiod, or Pilot before 1.5) wins: it has the image, so the version.
+    const labelled = (o: KubeObject) =>
+      Object.entries(ISTIOD_LABELS).some(([k, v]) => o.metadata?.labels?.[k] === v);
+    if (this.objects.some((o) => isCore(o, 'Pod') && o.metadata?.namespace === namespace && labelled(o))) return undefined;
     const name = log.pod ?? 'istiod';
     return {
       apiVersion: 'v1',

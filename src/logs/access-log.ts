@@ -4,6 +4,7 @@
  * jwt_authn (token/keys), rbac (AuthorizationPolicy), ext_authz (CUSTOM) or the application itself.
  * Streaming: memory grows with the number of distinct denial reasons, not with lines.
  */
+import { inferRefusalFromBodySize } from './local-reply-bodies.js';
 import type { AccessLogSummary, DenialGroup } from '../evidence/model.js';
 import { redactLine } from '../lib/redact.js';
 import { stripKubectlTimestamp } from './log-prefix.js';
@@ -31,6 +32,8 @@ export interface AccessLogEntry {
   mixerStatus?: string;
   authority?: string;
   upstreamCluster?: string;
+  /** %BYTES_SENT%, read only for formats without details (it then identifies Istio's own refusals). */
+  bytesSent?: number;
 }
 
 /** Samples kept per denial group: enough to show the shape, bounded for chat messages. */
@@ -105,12 +108,17 @@ export function parseAccessLogLine(rawLine: string): AccessLogEntry | undefined 
     return entry;
   }
   const quoted = /^"([^"]*)"(?: "([^"]*)")?(?: |$)/.exec(rest);
+  let afterFlags = rest;
   if (quoted?.[2] !== undefined) {
     entry.format = 'text-mixer';
     entry.mixerStatus = quoted[1] ?? '-';
+    afterFlags = rest.slice(quoted[1]!.length + 3);
   } else {
     entry.format = 'text-no-details';
   }
+  // 1.0: `bytes_in bytes_out …`; 1.1–1.8 may put "transport failure" first.
+  const sizes = /^(?:"[^"]*" )?(\d+) (\d+) /.exec(afterFlags);
+  if (sizes?.[2] !== undefined) entry.bytesSent = Number(sizes[2]);
   return entry;
 }
 
@@ -131,9 +139,11 @@ export function classifyDenial(entry: AccessLogEntry): DenialClass {
   if (details === undefined || details === '-') {
     if (entry.flags.split(',').includes('UAEX')) return { source: 'ext_authz', reason: 'denied by the external authorizer (CUSTOM AuthorizationPolicy)' };
     if (entry.mixerStatus && entry.mixerStatus !== '-') return { source: 'other', reason: `${entry.code} with mixer status ${entry.mixerStatus}` };
+    const inferred = entry.bytesSent === undefined ? undefined : inferRefusalFromBodySize(entry.code, entry.bytesSent);
+    if (inferred) return inferred;
     return {
       source: 'other',
-      reason: `${entry.code} without response details (log format of Istio 1.8 or older): Istio's JWT or authorization filter, or the application`,
+      reason: `no response details (log format of Istio 1.8 or older): Istio's JWT or authorization filter, or the application`,
     };
   }
   const jwt = JWT_DENIED.exec(details);

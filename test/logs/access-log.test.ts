@@ -115,12 +115,29 @@ describe('AccessLogParser on a realistic istio-proxy log (Istio 1.22)', () => {
 });
 
 describe('AccessLogParser on other eras', () => {
-  it('groups 1.8 denials without details under "other", saying why', () => {
+  it('tells 1.8 denials without details apart by the size of Istio\'s fixed reply bodies', () => {
     const summary = summariseAccessLog(fixture('istio-proxy-1.8.log'));
     expect(summary.accessLines).toBe(4);
-    const g401 = summary.denials.find((d) => d.code === 401);
-    expect(g401).toMatchObject({ source: 'other', count: 2, details: '-' });
-    expect(g401?.reason).toMatch(/without response details.*1\.8 or older/);
+    const g401 = summary.denials.filter((d) => d.code === 401);
+    expect(g401.map((d) => d.source)).toEqual(['jwt', 'jwt']);
+    // 28 bytes is "Jwt issuer is not configured"; 14 bytes fits "Jwt is missing" and "Jwt is expired".
+    expect(g401.map((d) => d.reason).join('|')).toMatch(/"Jwt issuer is not configured" \(inferred from the 28-byte body/);
+    expect(g401.map((d) => d.reason).join('|')).toMatch(/"Jwt is missing" or "Jwt is expired"/);
+    expect(summary.denials.find((d) => d.code === 403)).toMatchObject({ source: 'rbac', details: '-' });
+  });
+
+  it('keeps a denial of unknown body size as "other", saying why', () => {
+    const line = '[2020-12-03T14:25:40.918Z] "GET /headers HTTP/1.1" 401 - "-" 0 57 0 - "10.244.0.1" "curl/7.68.0" "4a2f" "httpbin.foo:8000" "-" - - 10.244.1.7:80 10.244.0.1:40513 - default';
+    const summary = summariseAccessLog(line);
+    expect(summary.denials[0]).toMatchObject({ source: 'other', code: 401 });
+    expect(summary.denials[0]?.reason).toMatch(/no response details.*1\.8 or older/);
+  });
+
+  it('recognises the legacy origin-authentication body of Istio 1.0-1.4 (29 bytes)', () => {
+    const line = '[2018-07-26T22:25:41.573Z] "GET /headers HTTP/1.1" 401 - 0 29 0 - "-" "curl/7.35.0" "bd9f" "httpbin.foo:8000" "-"';
+    const summary = summariseAccessLog(line);
+    expect(summary.denials[0]).toMatchObject({ source: 'jwt', code: 401 });
+    expect(summary.denials[0]?.reason).toContain('Origin authentication failed.');
   });
 
   it('reads JSON logs, including ext_authz denials', () => {
