@@ -32,8 +32,9 @@ export function decideVerdict(results: readonly CheckResult[]): Verdict {
   for (const status of ['fail', 'error', 'warn'] as const) {
     const first = results.find((r) => r.status === status);
     if (first) {
-      const where = first.subject ? ` (${first.subject})` : '';
-      return { status, checkId: first.id, summary: `${first.title}${where}: ${first.detail}` };
+      // The detail already names the evidence; the title is phrased as the pass condition, so it is left out.
+      const where = first.subject ? ` [${first.subject}]` : '';
+      return { status, checkId: first.id, summary: `${first.detail}${where}` };
     }
   }
   const passed = results.filter((r) => r.status === 'pass').length;

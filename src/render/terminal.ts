@@ -29,7 +29,8 @@ export function renderTerminal(report: Report, options: TerminalOptions): string
       (report.tokenFingerprint ? paint('dim', ` · token ${report.tokenFingerprint}`) : ''),
   );
   const verdictMark = verdict.status === 'pass' ? STATUS_MARKS.pass : STATUS_MARKS[verdict.status];
-  lines.push(`${verdictMark} ${paint(verdict.status, verdict.status.toUpperCase())}  ${verdict.summary}`);
+  const where = verdict.checkId ? `${verdict.checkId}: ` : '';
+  lines.push(`${verdictMark} ${paint(verdict.status, verdict.status.toUpperCase())}  ${where}${verdict.summary}`);
   lines.push('');
   for (const result of report.checks) lines.push(...renderResult(result, paint));
   lines.push('');
