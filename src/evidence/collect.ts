@@ -172,10 +172,15 @@ export function collectEvidence(options: CollectOptions): EvidencePromises {
     return { ...tokenDecoded, verification };
   })();
 
-  const proxyLogs = then(pods, async (list) => readProxyLogs(source, ns, list, options.logLines));
-  const istiodLogs = then(istio, async ({ pods: istiodPods }) =>
-    readIstiodLog(source, rootNamespace, istiodPods, options.logLines),
-  );
+  const logsOff = missing<never>('unavailable', 'Log reading is off (--log-lines 0 / JWTCHECK_LOG_LINES=0).');
+  const proxyLogs =
+    options.logLines === 0
+      ? Promise.resolve(present(logsOff))
+      : then(pods, async (list) => readProxyLogs(source, ns, list, options.logLines));
+  const istiodLogs =
+    options.logLines === 0
+      ? Promise.resolve(present(logsOff))
+      : then(istio, async ({ pods: istiodPods }) => readIstiodLog(source, rootNamespace, istiodPods, options.logLines));
 
   return {
     target,
