@@ -29,7 +29,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     command = parseArgs(argv);
   } catch (err) {
-    io.stderr.write(`${describe(err)}\n`);
+    io.stderr.write(`jwtcheck: ${describe(err)}\n`);
     return EXIT_USAGE;
   }
   try {

@@ -17,6 +17,9 @@ import type { CliIo } from '../cli.js';
 import type { DiagnoseArgs } from './parse-args.js';
 import { readTokenFile } from './read-input.js';
 
+const EXIT_OK = 0;
+const EXIT_CHECK_FAILED = 1;
+const EXIT_COULD_NOT_RUN = 3;
 const YAML_FILE = /\.(ya?ml|json)$/i;
 const KUBE_REQUEST_TIMEOUT_MS = 10_000;
 
@@ -26,7 +29,11 @@ export async function runDiagnose(args: DiagnoseArgs, io: CliIo): Promise<number
   const source: ClusterSource =
     args.files.length > 0
       ? SnapshotClusterSource.fromFiles(expandFiles(args.files), args.logs)
-      : LiveClusterSource.fromKubeconfig({ context: args.context, requestTimeoutMs: KUBE_REQUEST_TIMEOUT_MS });
+      : LiveClusterSource.fromKubeconfig({
+          context: args.context,
+          kubeconfigPath: io.env['KUBECONFIG'],
+          requestTimeoutMs: KUBE_REQUEST_TIMEOUT_MS,
+        });
   const fetcher: DocumentFetcher = args.issuerRecording
     ? RecordedFetcher.fromFile(args.issuerRecording)
     : new GuardedFetcher({ timeoutMs: config.fetchTimeoutMs });
@@ -44,14 +51,19 @@ export async function runDiagnose(args: DiagnoseArgs, io: CliIo): Promise<number
 
 export function writeReport(report: Report, json: boolean, io: CliIo): number {
   io.stdout.write(json ? `${renderJson(report)}\n` : renderTerminal(report, { color: useColor(io) }));
-  return exitCodeFor(report.checks);
+  const code = exitCodeFor(report.checks);
+  if (code === EXIT_COULD_NOT_RUN) {
+    const why = report.checks.find((r) => r.id === 'workload.service');
+    io.stderr.write(`jwtcheck: the diagnosis could not run: ${why?.detail ?? 'the cluster could not be read'}\n`);
+  }
+  return code;
 }
 
 /** DESIGN §5: 1 when a check failed; 3 when the cluster could not be read at all (nothing was diagnosed). */
 export function exitCodeFor(results: readonly CheckResult[]): number {
   const service = results.find((r) => r.id === 'workload.service');
-  if (service?.status === 'error') return 3;
-  return results.some((r) => r.status === 'fail') ? 1 : 0;
+  if (service?.status === 'error') return EXIT_COULD_NOT_RUN;
+  return results.some((r) => r.status === 'fail') ? EXIT_CHECK_FAILED : EXIT_OK;
 }
 
 function useColor(io: CliIo): boolean {

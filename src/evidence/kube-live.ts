@@ -1,3 +1,4 @@
+import { delimiter } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, Observable } from '@kubernetes/client-node';
 import type { ConfigurationOptions, ObservableMiddleware, RequestContext, ResponseContext } from '@kubernetes/client-node';
 import type { ClusterSource, LogReadOptions } from './cluster-source.js';
@@ -40,13 +41,13 @@ export class LiveClusterSource implements ClusterSource {
     const kc = new KubeConfig();
     try {
       if (options.kubeconfigYaml !== undefined) kc.loadFromString(options.kubeconfigYaml);
-      else if (options.kubeconfigPath !== undefined) kc.loadFromFile(options.kubeconfigPath);
+      else if (options.kubeconfigPath !== undefined) loadFiles(kc, options.kubeconfigPath);
       else kc.loadFromDefault();
     } catch (err) {
       const from =
         options.kubeconfigYaml !== undefined
           ? 'the kubeconfig given'
-          : (options.kubeconfigPath ?? process.env['KUBECONFIG'] ?? '~/.kube/config');
+          : (options.kubeconfigPath ?? '~/.kube/config');
       const why = err instanceof Error ? err.message : String(err);
       throw new JwtcheckError('config', `Cannot load the kubeconfig from ${from}: ${why}. Fix the file or set KUBECONFIG to a valid one.`, {
         cause: err,
@@ -258,4 +259,17 @@ function plain(value: unknown): unknown {
     out[isModel && key.startsWith('_') ? key.slice(1) : key] = plain(inner);
   }
   return out;
+}
+
+/** KUBECONFIG may list several files (":" on Unix), merged in order as kubectl does; empty entries are skipped. */
+function loadFiles(kc: KubeConfig, list: string): void {
+  const files = list.split(delimiter).filter((f) => f.length > 0);
+  const [first, ...rest] = files;
+  if (first === undefined) return kc.loadFromDefault();
+  kc.loadFromFile(first);
+  for (const file of rest) {
+    const next = new KubeConfig();
+    next.loadFromFile(file);
+    kc.mergeConfig(next, true);
+  }
 }

@@ -1,0 +1,134 @@
+/**
+ * The queue producer used by the Slack app. Fails fast: every Redis call is bounded, so a user gets
+ * "queue unavailable" in about a second, never a silent hang.
+ */
+import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { JwtcheckError } from '../errors.js';
+import type { Logger } from '../lib/logger.js';
+import { DEDUPE_TTL_SECONDS, STASH_TTL_SECONDS, type DiagnosisDispatcher, type TokenStash } from './dispatcher.js';
+import { JOB_NAME, queueLocation, validateJobData, type DiagnosisJobData } from './job.js';
+import { createProducerRedis, describeRedis } from './redis.js';
+
+export const JOB_ATTEMPTS = 3;
+export const BACKOFF_DELAY_MS = 2000;
+/** Upper bound for any producer call, on top of the no-offline-queue client (a connected but stuck Redis). */
+export const PRODUCER_CALL_TIMEOUT_MS = 1500;
+
+export interface QueueProducerOptions {
+  redisUrl: string;
+  logger: Logger;
+  /** Injected in tests; created from redisUrl otherwise. */
+  redis?: Redis;
+}
+
+export class QueueProducer implements DiagnosisDispatcher, TokenStash {
+  readonly mode = 'queue' as const;
+  readonly redis: Redis;
+  private readonly queues = new Map<string, Queue>();
+  private readonly where: string;
+  private readonly ownsRedis: boolean;
+
+  constructor(private readonly options: QueueProducerOptions) {
+    this.where = describeRedis(options.redisUrl);
+    this.ownsRedis = options.redis === undefined;
+    this.redis = options.redis ?? createProducerRedis(options.redisUrl);
+    // Without a listener ioredis prints "Unhandled error event" on every reconnect attempt.
+    this.redis.on('error', (err: Error) => options.logger.warn({ err: { message: err.message } }, 'redis (producer) error'));
+  }
+
+  queueFor(cluster: string): Queue {
+    const location = queueLocation(cluster);
+    let queue = this.queues.get(location.label);
+    if (!queue) {
+      queue = new Queue(location.name, {
+        connection: this.redis,
+        prefix: location.prefix,
+        defaultJobOptions: {
+          attempts: JOB_ATTEMPTS,
+          backoff: { type: 'exponential', delay: BACKOFF_DELAY_MS },
+          removeOnComplete: true,
+          removeOnFail: true,
+        },
+      });
+      queue.on('error', (err: Error) => this.options.logger.warn({ err: { message: err.message }, queue: location.label }, 'queue error'));
+      this.queues.set(location.label, queue);
+    }
+    return queue;
+  }
+
+  async submit(data: DiagnosisJobData, jobId: string): Promise<{ jobId: string; duplicate: boolean }> {
+    const valid = validateJobData(data);
+    if (!valid.ok) throw new JwtcheckError('invalid', `The request could not be queued (${valid.problems.join('; ')}). This is a jwtcheck bug: please report it.`);
+    // Remembered beyond the job's life (jobs are removed when they end): a late Slack retry stays a duplicate.
+    const seenKey = `jwtcheck:seen:${jobId}`;
+    const first = await this.bounded(this.redis.set(seenKey, '1', 'EX', DEDUPE_TTL_SECONDS, 'NX'));
+    if (first === null) return { jobId, duplicate: true };
+    try {
+      await this.bounded(this.queueFor(data.target.cluster).add(JOB_NAME, valid.value, { jobId }));
+    } catch (err) {
+      await this.redis.del(seenKey).catch(() => undefined);
+      throw err;
+    }
+    return { jobId, duplicate: false };
+  }
+
+  async hasWorkerFor(cluster: string): Promise<boolean> {
+    try {
+      const workers = await this.bounded(this.queueFor(cluster).getWorkers());
+      return workers.length > 0;
+    } catch (err) {
+      if (err instanceof JwtcheckError) throw err;
+      return true; // CLIENT LIST may be disabled (managed Redis): do not refuse work on a guess.
+    }
+  }
+
+  async check(): Promise<void> {
+    await this.bounded(this.redis.ping());
+  }
+
+  async put(sealedToken: string): Promise<string> {
+    const id = randomBytes(16).toString('base64url');
+    await this.bounded(this.redis.set(stashKey(id), sealedToken, 'EX', STASH_TTL_SECONDS));
+    return id;
+  }
+
+  async get(id: string): Promise<string | undefined> {
+    if (!/^[A-Za-z0-9_-]{10,64}$/.test(id)) return undefined;
+    const value = await this.bounded(this.redis.get(stashKey(id)));
+    return value ?? undefined;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+    this.queues.clear();
+    if (this.ownsRedis) {
+      await this.redis.quit().catch(() => this.redis.disconnect());
+    }
+  }
+
+  /** Every Redis call a Slack handler waits on goes through here: rejects with the user's sentence. */
+  private async bounded<T>(promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timed out')), PRODUCER_CALL_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([promise, timeout]);
+    } catch (err) {
+      this.options.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'redis call failed');
+      throw new JwtcheckError(
+        'unreachable',
+        `The diagnosis queue is unavailable (Redis at ${this.where} does not answer); try again in a minute.`,
+        { cause: err },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function stashKey(id: string): string {
+  return `jwtcheck:stash:${id}`;
+}

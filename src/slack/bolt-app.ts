@@ -1,0 +1,48 @@
+/**
+ * The Bolt app, transport only: HTTP (signing secret, PORT, /slack/events) or Socket Mode when
+ * SLACK_APP_TOKEN is set. processBeforeResponse stays false: ack() answers Slack at once and the
+ * listener keeps running (STACK §1).
+ */
+import { App, type AppOptions, type CustomRoute } from '@slack/bolt';
+import type { WebClientOptions } from '@slack/web-api';
+import type { Config } from '../config.js';
+import type { Logger } from '../lib/logger.js';
+import { boltLogger } from './bolt-logger.js';
+import { slackClientOptions } from './web-client-options.js';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+export interface BoltAppOptions {
+  logger: Logger;
+  clientOptions?: Partial<WebClientOptions>;
+  /** Skip auth.test (tests); otherwise init() verifies the bot token at start. */
+  botId?: string;
+  botUserId?: string;
+}
+
+const healthz: CustomRoute = {
+  path: '/healthz',
+  method: ['GET'],
+  handler: (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('ok\n');
+  },
+};
+
+export function createBoltApp(config: Readonly<Config>, options: BoltAppOptions): App {
+  const common: AppOptions = {
+    token: config.slack.botToken,
+    logger: boltLogger(options.logger),
+    clientOptions: slackClientOptions(config, options.logger, options.clientOptions),
+    customRoutes: [healthz],
+    port: config.slack.port,
+    processBeforeResponse: false,
+    // auth.test would otherwise run inside the constructor, where its failure is an unhandled rejection.
+    deferInitialization: true,
+    ...(options.botId && options.botUserId ? { botId: options.botId, botUserId: options.botUserId } : {}),
+  };
+  if (config.slack.appToken) {
+    return new App({ ...common, socketMode: true, appToken: config.slack.appToken });
+  }
+  return new App({ ...common, signingSecret: config.slack.signingSecret ?? '', endpoints: SLACK_EVENTS_PATH });
+}

@@ -1,0 +1,17 @@
+import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../metrics.js';
+import type { DiagnosisDispatcher, TokenStash } from '../queue/dispatcher.js';
+import type { AccessPolicy } from './access.js';
+
+/** What every listener may use. Built once in app.ts. */
+export interface SlackDeps {
+  /** undefined: no JWTCHECK_ACCESS_FILE, everything allowed. */
+  access: AccessPolicy | undefined;
+  dispatcher: DiagnosisDispatcher;
+  stash: TokenStash;
+  /** Seals tokens before they leave the handler (job data, stash). */
+  encryptionKey: Buffer;
+  logger: Logger;
+  metrics?: Metrics;
+  now?: () => Date;
+}

@@ -1,0 +1,50 @@
+/**
+ * The "Re-run" button on a parent message. Its value is the target only (never a token), so a re-run
+ * of a DM diagnosis runs without the token; the button says so. The clicker is authorised like a
+ * command from that conversation.
+ */
+import type { App, BlockButtonAction } from '@slack/bolt';
+import { isValidCluster, isValidName } from '../../parse-command.js';
+import { jobIdFor, type DiagnosisJobData } from '../../../queue/job.js';
+import { RERUN_ACTION_ID, targetLabel } from '../../../render/slack-blocks.js';
+import { checkAccess } from '../../access.js';
+import type { SlackDeps } from '../../deps.js';
+import { reportingErrors, submitDiagnosis } from '../../submit.js';
+
+export function register(app: App, deps: SlackDeps): void {
+  app.action<BlockButtonAction>(RERUN_ACTION_ID, async ({ ack, body, action, respond }) => {
+    await ack();
+    const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    await reportingErrors(deps, tell, 'the re-run', async () => {
+      const target = parseTargetValue(action.value);
+      const channel = body.channel?.id ?? body.container.channel_id;
+      if (!target || !channel) return void (await tell('This Re-run button is broken (it carries no valid target): run `/jwtcheck <service> <namespace>` instead.'));
+      const decision = checkAccess(deps.access, { user: body.user.id, channel, isDm: channel.startsWith('D'), namespace: target.namespace, cluster: target.cluster });
+      if (!decision.allowed) return void (await tell(decision.message));
+      const team = body.team?.id ?? body.user.team_id ?? 'T0';
+      // In a DM the parent is itself a thread reply: keep the re-run in that thread.
+      const threadTs = (body.message as { thread_ts?: string } | undefined)?.thread_ts;
+      const data: DiagnosisJobData = {
+        target,
+        requestedBy: { team, user: body.user.id, channel },
+        replyTo: threadTs ? { channel, threadTs } : { channel },
+      };
+      const submitted = await submitDiagnosis(deps, data, jobIdFor({ team, channel, user: body.user.id, trigger: body.trigger_id ?? action.action_ts }), tell);
+      if (submitted) deps.logger.info({ target: targetLabel(target) }, 're-run requested');
+    });
+  });
+}
+
+export function parseTargetValue(value: string | undefined): DiagnosisJobData['target'] | undefined {
+  if (!value) return undefined;
+  try {
+    const v = JSON.parse(value) as Record<string, unknown>;
+    const { service, namespace, cluster } = v;
+    if (typeof service !== 'string' || !isValidName(service)) return undefined;
+    if (typeof namespace !== 'string' || !isValidName(namespace)) return undefined;
+    if (typeof cluster !== 'string' || !isValidCluster(cluster)) return undefined;
+    return { service, namespace, cluster };
+  } catch {
+    return undefined;
+  }
+}

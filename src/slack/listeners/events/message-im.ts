@@ -1,0 +1,64 @@
+/**
+ * Direct messages to the bot, the only place a token may be typed:
+ * - just a token → decoded header and claims (never the token or its signature), times, warnings,
+ *   and a "Check against a service" button whose value is an opaque stash id;
+ * - `<service> <namespace> <token>` (token anywhere) → the full diagnosis, in this DM's thread;
+ * - anything else → a sentence saying what the bot understands.
+ * Every reply goes into the thread of the user's message.
+ */
+import type { App } from '@slack/bolt';
+import { sealToken } from '../../../queue/seal.js';
+import { DEFAULT_CLUSTER, jobIdFor, type DiagnosisJobData } from '../../../queue/job.js';
+import { renderDecodedToken, renderNotice, type SlackMessage } from '../../../render/slack-blocks.js';
+import { decodeToken, inspectToken } from '../../../token/index.js';
+import { checkAccess } from '../../access.js';
+import type { SlackDeps } from '../../deps.js';
+import { DM_HELP, parseDirectMessage } from '../../parse-command.js';
+import { reportingErrors, submitDiagnosis } from '../../submit.js';
+
+export function register(app: App, deps: SlackDeps): void {
+  app.event('message', async ({ event, client, context, body }) => {
+    if (event.subtype !== undefined) return;
+    if (event.channel_type !== 'im' || event.bot_id) return;
+    const threadTs = event.thread_ts ?? event.ts;
+    const reply = async (message: SlackMessage): Promise<void> => {
+      await client.chat.postMessage({ channel: event.channel, thread_ts: threadTs, ...message, unfurl_links: false });
+    };
+    const tell = (text: string) => reply(renderNotice(text));
+    const parsed = parseDirectMessage(event.text ?? '');
+
+    await reportingErrors(deps, tell, 'reading your message', async () => {
+      if (parsed.kind === 'help') return tell(DM_HELP);
+      if (parsed.kind === 'unrecognised') return tell(parsed.message);
+      if (parsed.kind === 'token-only') {
+        if (context.retryNum !== undefined) return; // Slack re-delivery: decoded already
+        const evidence = decodeToken(parsed.token);
+        if (evidence.problem) {
+          return tell(`That is not a usable JWT: ${evidence.problem.message} Send the compact token (three parts separated by dots).`);
+        }
+        const inspection = inspectToken(evidence, (deps.now ?? (() => new Date()))());
+        const ref = await deps.stash.put(sealToken(parsed.token, deps.encryptionKey));
+        const view = {
+          header: inspection.header ?? {},
+          claims: inspection.claims ?? {},
+          times: inspection.times,
+          warnings: inspection.warnings,
+          ...(evidence.fingerprint ? { fingerprint: evidence.fingerprint } : {}),
+        };
+        return reply(renderDecodedToken(view, ref));
+      }
+      const target = { ...parsed.target, cluster: parsed.target.cluster ?? DEFAULT_CLUSTER };
+      const decision = checkAccess(deps.access, { user: event.user, channel: event.channel, isDm: true, namespace: target.namespace, cluster: target.cluster });
+      if (!decision.allowed) return tell(decision.message);
+      const team = event.team ?? (body as { team_id?: string }).team_id ?? 'T0';
+      const data: DiagnosisJobData = {
+        target,
+        requestedBy: { team, user: event.user, channel: event.channel },
+        replyTo: { channel: event.channel, threadTs },
+        ...(parsed.token !== undefined ? { sealedToken: sealToken(parsed.token, deps.encryptionKey) } : {}),
+      };
+      // event.ts is the same on Slack's re-deliveries, so a retried event runs once.
+      await submitDiagnosis(deps, data, jobIdFor({ team, channel: event.channel, user: event.user, trigger: event.ts }), tell);
+    });
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * The modal opened by "Check against a service": validates the form (errors shown in the form), finds
+ * the sealed token by its stash id, and runs the diagnosis in the DM thread of the decoded token.
+ */
+import type { App } from '@slack/bolt';
+import { DEFAULT_CLUSTER, jobIdFor, type DiagnosisJobData } from '../../../queue/job.js';
+import { renderNotice } from '../../../render/slack-blocks.js';
+import { checkAccess } from '../../access.js';
+import type { SlackDeps } from '../../deps.js';
+import { isValidCluster, isValidName } from '../../parse-command.js';
+import { reportingErrors, submitDiagnosis } from '../../submit.js';
+import { CHECK_TOKEN_VIEW_ID, type CheckTokenMetadata } from '../actions/check-token.js';
+
+export function register(app: App, deps: SlackDeps): void {
+  app.view(CHECK_TOKEN_VIEW_ID, async ({ ack, view, body, client }) => {
+    const value = (block: string): string => (view.state.values[block]?.['value']?.value ?? '').trim();
+    const service = value('service');
+    const namespace = value('namespace');
+    const cluster = value('cluster') || DEFAULT_CLUSTER;
+    const errors: Record<string, string> = {};
+    if (!isValidName(service)) errors['service'] = 'A Service name: lower-case letters, digits and "-", at most 63.';
+    if (!isValidName(namespace)) errors['namespace'] = 'A namespace name: lower-case letters, digits and "-", at most 63.';
+    if (!isValidCluster(cluster)) errors['cluster'] = 'Letters, digits, ".", "_" and "-", at most 63.';
+    let metadata: CheckTokenMetadata | undefined;
+    try {
+      metadata = JSON.parse(view.private_metadata) as CheckTokenMetadata;
+    } catch {
+      metadata = undefined;
+    }
+    if (!metadata?.ref || !metadata.channel) errors['service'] = 'This form lost track of the token: send the token to me again.';
+    if (Object.keys(errors).length > 0 || !metadata) return ack({ response_action: 'errors', errors });
+
+    const target = { service, namespace, cluster };
+    const decision = checkAccess(deps.access, { user: body.user.id, channel: metadata.channel, isDm: true, namespace, cluster });
+    if (!decision.allowed) return ack({ response_action: 'errors', errors: { namespace: decision.message.slice(0, 150) } });
+    let sealed: string | undefined;
+    try {
+      sealed = await deps.stash.get(metadata.ref);
+    } catch (err) {
+      return ack({ response_action: 'errors', errors: { service: (err instanceof Error ? err.message : 'The token store is unavailable; try again in a minute.').slice(0, 150) } });
+    }
+    if (!sealed) return ack({ response_action: 'errors', errors: { service: 'The token is no longer held (15 minutes passed): send it to me again.' } });
+    await ack();
+
+    const where = metadata;
+    const tell = (text: string) =>
+      client.chat.postMessage({ channel: where.channel, ...(where.threadTs ? { thread_ts: where.threadTs } : {}), ...renderNotice(text) });
+    await reportingErrors(deps, tell, 'the token check', async () => {
+      const team = body.team?.id ?? body.user.team_id ?? 'T0';
+      const data: DiagnosisJobData = {
+        target,
+        requestedBy: { team, user: body.user.id, channel: where.channel },
+        replyTo: where.threadTs ? { channel: where.channel, threadTs: where.threadTs } : { channel: where.channel },
+        sealedToken: sealed,
+      };
+      await submitDiagnosis(deps, data, jobIdFor({ team, channel: where.channel, user: body.user.id, trigger: view.id + (view.hash ?? '') }), tell);
+    });
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * `jwtcheck worker`: consumes the queue and posts results to Slack. Loads no web stack (no Bolt): a
+ * WebClient is all it needs. Reconnects to Redis forever; stop() lets the running job finish.
+ */
+import { WebClient, type WebClientOptions } from '@slack/web-api';
+import type { Worker } from 'bullmq';
+import type { Config } from './config.js';
+import { JwtcheckError } from './errors.js';
+import { startHealthServer, type HealthServer } from './health/health-server.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { createConsumer } from './queue/consumer.js';
+import { DEFAULT_CLUSTER, queueLocation } from './queue/job.js';
+import { createWorkerRedis } from './queue/redis.js';
+import { createDiagnosisRuntime, type RuntimeOverrides } from './queue/runtime.js';
+import { slackClientOptions } from './slack/web-client-options.js';
+
+export interface WorkerDeps {
+  logger?: Logger;
+  /** The cluster this worker serves (queue `jwtcheck:<cluster>`); default: the `jwtcheck` queue. */
+  cluster?: string;
+  clientOptions?: Partial<WebClientOptions>;
+  runtime?: RuntimeOverrides;
+  metrics?: Metrics;
+  health?: boolean;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  healthPort: number | undefined;
+  /** force: return at once, leaving the active job to be recovered as stalled (tests, second SIGTERM). */
+  stop(force?: boolean): Promise<void>;
+}
+
+export async function startWorker(config: Readonly<Config>, deps: WorkerDeps = {}): Promise<RunningWorker> {
+  const logger = deps.logger ?? createLogger('jwtcheck-worker');
+  if (!config.redisUrl) throw new JwtcheckError('config', 'REDIS_URL is not set: the worker reads jobs from Redis. Set it, or run only `jwtcheck app`, which then diagnoses in-process.');
+  if (!config.slack.botToken) throw new JwtcheckError('config', 'SLACK_BOT_TOKEN is not set: the worker posts the results to Slack with it.');
+  const cluster = deps.cluster ?? DEFAULT_CLUSTER;
+  const metrics = deps.metrics ?? createMetrics();
+  const client = new WebClient(config.slack.botToken, slackClientOptions(config, logger, deps.clientOptions));
+  const runtime = createDiagnosisRuntime(config, client, logger, config.jobEncryptionKey, metrics, {
+    // A worker serves one cluster through its own kubeconfig/service account, whatever the label.
+    kubeContextFor: () => undefined,
+    ...deps.runtime,
+  });
+  const connection = createWorkerRedis(config.redisUrl);
+  connection.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis (worker) error'));
+  const worker = createConsumer({
+    connection,
+    cluster,
+    runtime,
+    concurrency: config.concurrency,
+    logger,
+    ...(deps.lockDurationMs ? { lockDurationMs: deps.lockDurationMs } : {}),
+    ...(deps.stalledIntervalMs ? { stalledIntervalMs: deps.stalledIntervalMs } : {}),
+  });
+  let health: HealthServer | undefined;
+  if (deps.health !== false) {
+    health = await startHealthServer({
+      port: config.healthPort,
+      readiness: {
+        redis: async () => {
+          await connection.ping();
+        },
+      },
+      registry: metrics.registry,
+    });
+  }
+  await worker.waitUntilReady();
+  logger.info({ queue: queueLocation(cluster).label, concurrency: config.concurrency }, 'jwtcheck worker started');
+  return {
+    worker,
+    healthPort: health?.port,
+    async stop(force = false) {
+      await worker.close(force);
+      connection.disconnect();
+      await health?.close();
+      logger.info('jwtcheck worker stopped');
+    },
+  };
+}
