@@ -20,6 +20,8 @@ export interface Config {
   healthPort: number;
   /** Diagnoses run at once in one process (worker concurrency, or in-process mode). */
   concurrency: number;
+  /** Worker only: serve `/jwtcheck … --cluster NAME` (queue jwtcheck:NAME) instead of the default queue. */
+  cluster?: string;
 }
 
 export const DEFAULT_PORT = 3000;
@@ -96,7 +98,11 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     logLines: int('JWTCHECK_LOG_LINES', DEFAULT_LOG_LINES, 0, MAX_LOG_LINES),
     healthPort: int('HEALTH_PORT', DEFAULT_HEALTH_PORT, 0, 65535),
     concurrency: int('JWTCHECK_CONCURRENCY', DEFAULT_CONCURRENCY, 1, 64),
+    cluster: text('JWTCHECK_CLUSTER'),
   };
+  if (config.cluster !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(config.cluster)) {
+    problems.push(`JWTCHECK_CLUSTER must be a DNS-1123 name like "prod-eu" (got "${config.cluster}").`);
+  }
   if (problems.length > 0) {
     throw new JwtcheckError('config', `Configuration problems:\n- ${problems.join('\n- ')}`);
   }

@@ -3,14 +3,11 @@
  * signed `/jwtcheck` → Bolt ack → BullMQ on redis-server → worker → the REAL diagnose (real
  * LiveClusterSource against the fake Kubernetes API, issuer documents from a local OIDC issuer)
  * → parent message + threaded checklist on the fake Slack API. Then the same in-process.
- *
- * The only substitution: issuer documents are fetched with a plain fetch, because the guarded fetcher
- * (rightly) refuses the loopback address the local issuer listens on.
+ * Issuer documents go through the real guarded fetcher (loopback is allowed; link-local is not).
  */
 import { Redis } from 'ioredis';
 import type { DiagnoseOptions } from '../../src/engine/diagnose.js';
 import type { Report } from '../../src/engine/report.js';
-import type { DocumentFetcher } from '../../src/evidence/document-fetcher.js';
 import type { KubeObject } from '../../src/evidence/model.js';
 import { CHECK_IDS } from '../../src/checks/catalogue.js';
 import type { InProcessDispatcher } from '../../src/queue/in-process.js';
@@ -33,15 +30,6 @@ import {
   testConfig,
   until,
 } from '../slack/harness.js';
-
-const plainFetcher = (): DocumentFetcher => ({
-  async fetch(url) {
-    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-    const body = await res.text();
-    const contentType = res.headers.get('content-type') ?? undefined;
-    return { url, finalUrl: res.url || url, status: res.status, body, ...(contentType ? { contentType } : {}) };
-  },
-});
 
 function fixture(issuer: TestIssuer): KubeObject[] {
   const pod = (name: string, namespace: string, labels: Record<string, string>, containers: { name: string; image: string }[]): KubeObject => ({
@@ -96,7 +84,6 @@ const tokensSeen: (string | undefined)[] = [];
 function runtime(): RuntimeOverrides {
   return {
     kubeconfigYaml: kube.kubeconfigYaml,
-    createFetcher: plainFetcher,
     progressIntervalMs: 200,
     diagnose: async (options: DiagnoseOptions) => {
       const { diagnose } = await import('../../src/engine/diagnose.js'); // the real engine
