@@ -8,7 +8,10 @@ import type { DenialGroup } from '../../evidence/model.js';
 export function jwtStatusOf(group: DenialGroup): string | undefined {
   const m = /jwt_authn_access_denied\{(.*)\}/.exec(group.details);
   if (m?.[1]) return m[1].replace(/_/g, ' ');
-  return group.details.includes('{') ? group.reason : undefined;
+  if (group.details.includes('{')) return group.reason;
+  // Formats without details: the parser may have identified the reply by its size; one candidate only.
+  const inferred = /^"([^"]+)" \(inferred from/.exec(group.reason);
+  return inferred?.[1];
 }
 
 /** The RBAC policy id in `rbac_access_denied_matched_policy[<id>]`, or undefined for old bare details. */
@@ -24,9 +27,12 @@ export function isKeyMismatchStatus(status: string | undefined): boolean {
 /** ISTIO-JWT §7/§8: what a jwt_authn status usually means, in a clause, and the check that digs into it. */
 export function jwtStatusHint(status: string | undefined): string {
   if (!status) {
-    return 'the proxy logs only "jwt_authn_access_denied" (Istio ≤1.8): run `istioctl proxy-config log <pod> --level jwt:debug` to see the reason';
+    return 'this proxy does not log why (Istio ≤1.8 formats): raise its jwt log level (`istioctl proxy-config log <pod> --level jwt:debug`) to see the reason';
   }
   const s = status;
+  if (s.startsWith('Origin authentication failed')) {
+    return 'the legacy origin check refused the token (missing, expired, wrong issuer or signature: see the token.* checks)';
+  }
   if (s.startsWith('Jwt is expired')) return 'clients send expired tokens: they must refresh (see token.time)';
   if (s.startsWith('Jwt not yet valid')) return 'nbf in the future: clock skew between the IdP and the cluster (see token.time)';
   if (s.startsWith('Jwt issuer is not configured')) {
