@@ -2,10 +2,10 @@
 // naming the same issuer and a jwks_uri. istiod resolves keys this way; if it cannot, it pushes placeholder keys
 // and every token fails; a document naming another issuer means tokens carry another iss (ISTIO-JWT §3.1, §3.2, §7.1–2).
 import { defineCheck } from '../engine/check.js';
-import type { CheckOutcome } from '../engine/check.js';
 import { reachFix } from './lib/fetch-fix.js';
-import { classifyIssuer, discoveryUrlFor } from './lib/issuer-url.js';
-import { applyingRules, ruleOrigin, ruleSubject } from './lib/policy.js';
+import { discoveryUrlFor } from '../lib/oidc-discovery.js';
+import { classifyIssuer } from './lib/issuer-url.js';
+import { perApplyingRule } from './lib/policy.js';
 
 export default defineCheck({
   id: 'issuer.discovery',
@@ -13,14 +13,8 @@ export default defineCheck({
   docs: 'https://istio.io/latest/docs/ops/common-problems/security-issues/',
   needs: ['policies', 'issuers'],
   run(evidence) {
-    const policies = evidence.policies.ok ? evidence.policies.value : undefined;
     const issuers = evidence.issuers.ok ? evidence.issuers.value : {};
-    const rules = policies ? applyingRules(policies) : [];
-    if (rules.length === 0) return { status: 'skip', detail: 'No JWT rule applies: see policy.jwt-rules.' };
-    return rules.map((rule): CheckOutcome => {
-      const subject = ruleSubject(rule);
-      const origin = ruleOrigin(rule);
-      const keysField = rule.api === 'modern' ? 'jwksUri' : 'jwks_uri';
+    return perApplyingRule(evidence.policies, (rule, { subject, origin, keysField }) => {
       if (rule.jwks !== undefined || rule.jwksUri) {
         return { status: 'skip', subject, detail: `Keys come from ${rule.jwks !== undefined ? 'inline jwks' : rule.jwksUri}: discovery is not used.` };
       }

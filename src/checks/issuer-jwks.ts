@@ -3,10 +3,9 @@
 // unusable key can make Envoy reject the whole listener, a placeholder key means istiod's fetch failed
 // (ISTIO-JWT §3.1, §3.2, §4.1, §4.2, §7.15; istio #41729, #22597).
 import { defineCheck } from '../engine/check.js';
-import type { CheckOutcome } from '../engine/check.js';
 import type { JwkSummary } from '../evidence/model.js';
 import { reachFix } from './lib/fetch-fix.js';
-import { applyingRules, listSome, plural, ruleOrigin, ruleSubject } from './lib/policy.js';
+import { listSome, perApplyingRule, plural } from './lib/policy.js';
 
 export function describeKey(k: JwkSummary): string {
   const parts = [k.kty ?? 'kty?', k.alg ?? k.crv, k.kid !== undefined ? `kid ${k.kid}` : 'no kid'].filter(Boolean);
@@ -19,14 +18,8 @@ export default defineCheck({
   docs: 'https://istio.io/latest/docs/reference/config/security/request_authentication/',
   needs: ['policies', 'issuers'],
   run(evidence) {
-    const policies = evidence.policies.ok ? evidence.policies.value : undefined;
     const issuers = evidence.issuers.ok ? evidence.issuers.value : {};
-    const rules = policies ? applyingRules(policies) : [];
-    if (rules.length === 0) return { status: 'skip', detail: 'No JWT rule applies: see policy.jwt-rules.' };
-    return rules.map((rule): CheckOutcome => {
-      const subject = ruleSubject(rule);
-      const origin = ruleOrigin(rule);
-      const keysField = rule.api === 'modern' ? 'jwksUri' : 'jwks_uri';
+    return perApplyingRule(evidence.policies, (rule, { subject, origin, keysField }) => {
       const ev = issuers[rule.key];
       if (!ev || ev.keySource === 'none') {
         return { status: 'skip', subject, detail: 'No key set location is known (discovery failed or the issuer is not a URL): see issuer.discovery and issuer.url.' };

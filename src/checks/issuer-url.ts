@@ -2,9 +2,9 @@
 // istiod derives <issuer>/.well-known/openid-configuration from it; an e-mail (Google service account,
 // testing@secure.istio.io) or a bare name cannot be fetched, so every token fails (ISTIO-JWT §2.1, §3.1; 1.27 optional issuer).
 import { defineCheck } from '../engine/check.js';
-import type { CheckOutcome } from '../engine/check.js';
-import { classifyIssuer, discoveryUrlFor, googleServiceAccountJwksUri, isGoogleServiceAccount } from './lib/issuer-url.js';
-import { applyingRules, ruleOrigin, ruleSubject } from './lib/policy.js';
+import { discoveryUrlFor } from '../lib/oidc-discovery.js';
+import { classifyIssuer, googleServiceAccountJwksUri, isGoogleServiceAccount } from './lib/issuer-url.js';
+import { perApplyingRule } from './lib/policy.js';
 
 export default defineCheck({
   id: 'issuer.url',
@@ -12,13 +12,7 @@ export default defineCheck({
   docs: 'https://istio.io/latest/docs/reference/config/security/request_authentication/',
   needs: ['policies'],
   run(evidence) {
-    const policies = evidence.policies.ok ? evidence.policies.value : undefined;
-    const rules = policies ? applyingRules(policies) : [];
-    if (rules.length === 0) return { status: 'skip', detail: 'No JWT rule applies: see policy.jwt-rules.' };
-    return rules.map((rule): CheckOutcome => {
-      const subject = ruleSubject(rule);
-      const origin = ruleOrigin(rule);
-      const keysField = rule.api === 'modern' ? 'jwksUri' : 'jwks_uri';
+    return perApplyingRule(evidence.policies, (rule, { subject, origin, keysField }) => {
       const explicitKeys = rule.jwks !== undefined ? 'inline jwks' : rule.jwksUri ? `${keysField} ${rule.jwksUri}` : undefined;
       if (!rule.issuer) {
         if (explicitKeys) {

@@ -11,40 +11,43 @@ interface Seen extends Applicability {
   ruleCount: number;
 }
 
-/** The field to change, guessed from the collector's reason text. */
+/** The field to change, chosen by the normaliser's reason code (the reason text is for people). */
 function fixForReason(seen: Seen, ns: string, service: string): string {
   const name = policyName(seen.source);
-  const r = seen.reason.toLowerCase();
   if (seen.applies && seen.ruleCount === 0) {
     return seen.source.kind === 'RequestAuthentication'
       ? `add spec.jwtRules (issuer, jwksUri) to ${name}`
       : `add spec.origins[].jwt to ${name}`;
   }
-  if (r.includes('1.6') || r.includes('dead config')) {
-    return `migrate ${name} to a security.istio.io/v1 RequestAuthentication (see policy.legacy-api)`;
+  const bindToService = `spec.targetRefs: [{kind: Service, group: "", name: ${service}}]`;
+  switch (seen.reasonCode) {
+    case 'legacy-removed':
+      return `migrate ${name} to a security.istio.io/v1 RequestAuthentication (see policy.legacy-api)`;
+    case 'ambient-without-waypoint':
+      return `deploy a waypoint for ${service} (istioctl waypoint apply -n ${ns} --enroll-namespace) and bind ${name} with ${bindToService}`;
+    case 'waypoint-ignores-selector':
+      return `in ${name}, replace spec.selector with ${bindToService} (waypoints ignore selectors)`;
+    case 'target-refs-miss':
+      // Ambient with a waypoint: targetRefs is the right field, it only names the wrong object.
+      return `in ${name}, set ${bindToService}, or name the waypoint's Gateway`;
+    case 'selector-and-target-refs':
+      return `in ${name}, keep only one of spec.selector (sidecars) and spec.targetRefs (waypoints, gateways): they are mutually exclusive`;
+    case 'target-refs-on-sidecar':
+    case 'target-refs-without-proxy':
+      return `in ${name}, replace spec.targetRefs with spec.selector.matchLabels (targetRefs bind only waypoints and gateways, not sidecars)`;
+    case 'other-namespace':
+      return `move ${name} to namespace ${ns} (or the root namespace for mesh-wide rules)`;
+    case 'legacy-port-not-exposed':
+      return `in ${name}, set spec.targets[].ports to a port Service ${service} exposes, or drop ports`;
+    case 'legacy-target-not-short-name':
+    case 'legacy-target-other-service':
+      return `set spec.targets[].name of ${name} to the Service's short name ${service}`;
+    case 'selector-mismatch':
+      return `make spec.selector.matchLabels of ${name} equal to labels the pods carry (kubectl get pods -n ${ns} --show-labels)`;
+    default:
+      // Overridden or misnamed legacy policies, and hand-built evidence without a code: the reason says what to change.
+      return `change ${name} so it selects the workload (${seen.reason})`;
   }
-  if (r.includes('without a waypoint')) {
-    return `deploy a waypoint for ${service} (istioctl waypoint apply -n ${ns} --enroll-namespace) and bind ${name} with spec.targetRefs: [{kind: Service, group: "", name: ${service}}]`;
-  }
-  if (r.includes('ignores selector-based')) {
-    return `in ${name}, replace spec.selector with spec.targetRefs: [{kind: Service, group: "", name: ${service}}] (waypoints ignore selectors)`;
-  }
-  if (r.includes('targetref')) {
-    return `in ${name}, replace spec.targetRefs with spec.selector.matchLabels (targetRefs bind only waypoints and gateways, not sidecars)`;
-  }
-  if (r.includes('lives in namespace')) {
-    return `move ${name} to namespace ${ns} (or the root namespace for mesh-wide rules)`;
-  }
-  if (r.includes('does not expose') || r.includes('port')) {
-    return `in ${name}, set spec.targets[].ports to a port Service ${service} exposes, or drop ports`;
-  }
-  if (r.includes('target')) {
-    return `set spec.targets[].name of ${name} to the Service's short name ${service}`;
-  }
-  if (r.includes('selector') || r.includes('label')) {
-    return `make spec.selector.matchLabels of ${name} equal to labels the pods carry (kubectl get pods -n ${ns} --show-labels)`;
-  }
-  return `change ${name} so it selects the workload (${seen.reason})`;
 }
 
 function seenPolicies(p: PolicySet): Seen[] {
@@ -52,12 +55,14 @@ function seenPolicies(p: PolicySet): Seen[] {
     source: ra.source,
     applies: ra.applies,
     reason: ra.reason,
+    ...(ra.reasonCode !== undefined ? { reasonCode: ra.reasonCode } : {}),
     ruleCount: ra.ruleKeys.length,
   }));
   const legacy: Seen[] = p.legacy.policies.map((lp) => ({
     source: lp.source,
     applies: lp.applies,
     reason: lp.reason,
+    ...(lp.reasonCode !== undefined ? { reasonCode: lp.reasonCode } : {}),
     ruleCount: lp.ruleKeys.length,
   }));
   return [...modern, ...legacy];

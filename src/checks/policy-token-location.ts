@@ -3,9 +3,8 @@
 // or a wrong header makes a good token count as missing; an empty prefix on Authorization keeps "Bearer " in the
 // token (ISTIO-JWT §2.1, §7.12; envoyproxy/envoy jwt_authn extractor.cc).
 import { defineCheck } from '../engine/check.js';
-import type { CheckOutcome } from '../engine/check.js';
 import type { JwtRule, TokenLocation } from '../evidence/model.js';
-import { DEFAULT_LOCATIONS, applyingRules, describeLocation, listSome, ruleOrigin, ruleSubject } from './lib/policy.js';
+import { DEFAULT_LOCATIONS, describeLocation, listSome, perApplyingRule, ruleOrigin } from './lib/policy.js';
 
 interface Finding {
   problem: string;
@@ -53,11 +52,7 @@ export default defineCheck({
   docs: 'https://istio.io/latest/docs/reference/config/security/request_authentication/',
   needs: ['policies'],
   run(evidence) {
-    const policies = evidence.policies.ok ? evidence.policies.value : undefined;
-    const rules = policies ? applyingRules(policies) : [];
-    if (rules.length === 0) return { status: 'skip', detail: 'No JWT rule applies: see policy.jwt-rules.' };
-    return rules.map((rule): CheckOutcome => {
-      const subject = ruleSubject(rule);
+    return perApplyingRule(evidence.policies, (rule, { subject, origin }) => {
       if (rule.locations.length === 0) {
         return { status: 'pass', subject, detail: `Defaults: ${DEFAULT_LOCATIONS.map(describeLocation).join(', ')}.` };
       }
@@ -70,7 +65,7 @@ export default defineCheck({
         return {
           status: 'warn',
           subject,
-          detail: `${ruleOrigin(rule)}: ${findings.map((f) => f.problem).join('; ')} (reads ${where}).`,
+          detail: `${origin}: ${findings.map((f) => f.problem).join('; ')} (reads ${where}).`,
           fix: `${[...new Set(findings.map((f) => f.fix))].join('; ')}.`,
         };
       }

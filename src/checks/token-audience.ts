@@ -3,10 +3,9 @@
 // (envoyproxy/envoy PR #7679). Empty audiences = not checked, and scheme/one trailing "/" are ignored on
 // both sides (google/jwt_verify_lib src/check_audience.cc; ISTIO-JWT §2.1, §7 item 5).
 import { defineCheck } from '../engine/check.js';
-import type { CheckOutcome } from '../engine/check.js';
-import { applyingRules, ruleOrigin, ruleSubject } from './lib/policy.js';
+import { ruleOrigin, ruleSubject } from './lib/policy.js';
 import { matchingAudiences, tokenAudiences } from './lib/token-audience.js';
-import { quoteList, rulesForIssuer, showValue, skipWithoutToken, tokenIssuer, slotValue } from './lib/token-common.js';
+import { perRuleForToken, quoteList, showValue } from './lib/token-common.js';
 
 export default defineCheck({
   id: 'token.audience',
@@ -14,19 +13,9 @@ export default defineCheck({
   docs: 'https://istio.io/latest/docs/reference/config/security/request_authentication/',
   needs: ['policies'],
   run({ token, policies }) {
-    const skip = skipWithoutToken(token);
-    if (skip) return skip;
-    const iss = tokenIssuer(token);
-    const rules = rulesForIssuer(applyingRules(slotValue(policies)), iss);
-    if (rules.length === 0) {
-      return {
-        status: 'skip',
-        detail: `no applying rule accepts iss ${iss === undefined ? '(none)' : JSON.stringify(iss)}: see token.issuer`,
-      };
-    }
     const rawAud = token.claims?.['aud'];
     const aud = tokenAudiences(rawAud);
-    return rules.map((rule): CheckOutcome => {
+    return perRuleForToken(token, policies, (rule) => {
       const subject = ruleSubject(rule);
       if (rule.audiences.length === 0) {
         return { status: 'skip', subject, detail: `${ruleOrigin(rule)} lists no audiences: aud is not checked` };

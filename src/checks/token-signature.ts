@@ -5,8 +5,8 @@
 import type { IssuerEvidence, JwtRule, TokenEvidence } from '../evidence/model.js';
 import { defineCheck } from '../engine/check.js';
 import type { CheckOutcome } from '../engine/check.js';
-import { applyingRules, ruleSubject } from './lib/policy.js';
-import { quoteList, rulesForIssuer, skipWithoutToken, tokenIssuer, slotValue } from './lib/token-common.js';
+import { ruleSubject } from './lib/policy.js';
+import { perRuleForToken, quoteList, slotValue } from './lib/token-common.js';
 
 const RESTART_ISTIOD = 'kubectl -n istio-system rollout restart deployment/istiod';
 
@@ -87,16 +87,6 @@ export default defineCheck({
   docs: 'https://istio.io/latest/docs/reference/config/security/request_authentication/',
   needs: ['policies', 'issuers'],
   run({ token, policies, issuers }) {
-    const skip = skipWithoutToken(token);
-    if (skip) return skip;
-    const iss = tokenIssuer(token);
-    const rules = rulesForIssuer(applyingRules(slotValue(policies)), iss);
-    if (rules.length === 0) {
-      return {
-        status: 'skip',
-        detail: `no applying rule accepts iss ${iss === undefined ? '(none)' : JSON.stringify(iss)}: see token.issuer`,
-      };
-    }
-    return rules.map((rule) => judge(rule, token, slotValue(issuers)[rule.key]));
+    return perRuleForToken(token, policies, (rule) => judge(rule, token, slotValue(issuers)[rule.key]));
   },
 });

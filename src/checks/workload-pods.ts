@@ -2,11 +2,10 @@
 // Istio applies RequestAuthentication to the pods' sidecars, chosen by pod labels: a selector that matches no
 // pod, or pods that crash-loop, means no proxy ever sees the request (DESIGN §3; ISTIO-JWT §8 step 1).
 import { defineCheck } from '../engine/check.js';
+import { FROM_TEMPLATE_ANNOTATION } from '../evidence/model.js';
 import type { PodInfo } from '../evidence/model.js';
-import { formatLabels, listSome, matchesSelector, plural } from './lib/policy.js';
-
-/** Set by the offline (--files) collector on pods synthesised from a Deployment's pod template. */
-export const FROM_TEMPLATE_ANNOTATION = 'jwtcheck.io/from-template';
+import { formatSelector, matchesSelector } from '../lib/label-selector.js';
+import { listSome, plural } from './lib/policy.js';
 
 function podState(p: PodInfo): string {
   const why = p.waitingReason ?? (p.phase !== 'Running' ? p.phase : 'not ready');
@@ -30,11 +29,11 @@ export default defineCheck({
         fix: `Diagnose the workload behind it instead, or add spec.selector to the Service; see its endpoints with kubectl get endpointslices -n ${ns} -l kubernetes.io/service-name=${svc.name}`,
       };
     }
-    const sel = formatLabels(selector);
+    const sel = formatSelector(selector);
     const all = evidence.pods.ok ? evidence.pods.value : [];
-    const pods = all.filter((p) => matchesSelector(p.labels, selector));
+    const pods = all.filter((p) => matchesSelector(selector, p.labels));
     if (pods.length === 0) {
-      const others = all.length > 0 ? ` (${plural(all.length, 'pod')} seen with other labels: ${listSome(all.map((p) => `${p.name} ${formatLabels(p.labels)}`), 2)})` : '';
+      const others = all.length > 0 ? ` (${plural(all.length, 'pod')} seen with other labels: ${listSome(all.map((p) => `${p.name} ${formatSelector(p.labels)}`), 2)})` : '';
       return {
         status: 'fail',
         detail: `Service ${ns}/${svc.name}: selector ${sel} matches no pod in ${ns}${others}.`,
@@ -43,10 +42,11 @@ export default defineCheck({
     }
     const templated = pods.filter((p) => p.annotations[FROM_TEMPLATE_ANNOTATION] !== undefined);
     if (templated.length === pods.length) {
+      // The annotation names the workload ("StatefulSet/db"), so the sentence must not assume a Deployment.
       const names = listSome(templated.map((p) => p.annotations[FROM_TEMPLATE_ANNOTATION] || p.name));
       return {
         status: 'pass',
-        detail: `Selector ${sel} matches the pod template of ${names}, from the Deployment template (offline snapshot): running state not known.`,
+        detail: `Selector ${sel} matches the pod template of ${names} (offline snapshot): running state not known.`,
       };
     }
     const ready = pods.filter((p) => p.phase === 'Running' && p.ready);

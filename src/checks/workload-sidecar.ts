@@ -3,7 +3,8 @@
 // so ambient needs a waypoint (ISTIO-JWT §2.3 Ambient, §7.14; istioctl analyze IST0102/IST0103).
 import { defineCheck } from '../engine/check.js';
 import type { Labels, PodInfo } from '../evidence/model.js';
-import { listSome, matchesSelector, plural } from './lib/policy.js';
+import { matchesSelector } from '../lib/label-selector.js';
+import { listSome, plural } from './lib/policy.js';
 
 const PROXY = 'istio-proxy';
 const DATAPLANE_MODE = 'istio.io/dataplane-mode';
@@ -49,7 +50,7 @@ export default defineCheck({
     const nsLabels = evidence.namespace.ok ? evidence.namespace.value.labels : {};
     const selector = svc.selector;
     const all = evidence.pods.ok ? evidence.pods.value : [];
-    const matched = selector && Object.keys(selector).length > 0 ? all.filter((p) => matchesSelector(p.labels, selector)) : [];
+    const matched = selector && Object.keys(selector).length > 0 ? all.filter((p) => matchesSelector(selector, p.labels)) : [];
     if (matched.length === 0) return { status: 'skip', detail: 'No pod behind the Service: see workload.pods.' };
     const ready = matched.filter((p) => p.phase === 'Running' && p.ready);
     const pods = ready.length > 0 ? ready : matched;

@@ -7,6 +7,7 @@
 import { isJwtcheckError } from '../errors.js';
 import { formatSelector } from '../lib/label-selector.js';
 import { summariseJwks } from '../lib/jwks-summary.js';
+import { discoveryUrlFor } from '../lib/oidc-discovery.js';
 import { summariseProxyLog } from '../logs/proxy-log.js';
 import { scanIstiodLog } from '../logs/istiod-log.js';
 import { decodeToken, noTokenEvidence, verifyToken } from '../token/index.js';
@@ -44,7 +45,6 @@ const LEGACY_GROUP = 'authentication.istio.io';
 const LEGACY_VERSIONS = ['v1alpha1'] as const;
 const PROXY_CONTAINER = 'istio-proxy';
 const ISTIOD_CONTAINER = 'discovery';
-const DISCOVERY_PATH = '/.well-known/openid-configuration';
 
 export interface CollectOptions {
   target: Target;
@@ -265,11 +265,6 @@ async function issuerEvidence(rule: JwtRule, fetcher: DocumentFetcher): Promise<
     return { ruleKey: rule.key, discovery, keySource: 'none' };
   }
   return { ruleKey: rule.key, discovery, keySource: 'discovery', keySetUrl: jwksUri, keySet: await fetchKeySet(jwksUri, fetcher) };
-}
-
-/** istiod trims one trailing slash from the issuer before appending the well-known path (1.19+). */
-export function discoveryUrlFor(issuer: string): string {
-  return issuer.replace(/\/$/, '') + DISCOVERY_PATH;
 }
 
 async function fetchDiscovery(issuer: string, fetcher: DocumentFetcher): Promise<Slot<DiscoveryInfo>> {

@@ -4,7 +4,9 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import type { DocumentFetcher } from './document-fetcher.js';
 import type { FetchedDocument } from './model.js';
 import { JwtcheckError, isJwtcheckError } from '../errors.js';
-import { BLOCKED_LOOKUP_CODE, BlockedAddressError, checkUrl, createGuardedLookup, redactUrl } from '../lib/url-guard.js';
+import { classifyNetworkCode, rootCause } from '../lib/network-errors.js';
+import { formatSeconds } from '../lib/time-words.js';
+import { BLOCKED_LOOKUP_CODE, checkUrl, createGuardedLookup, redactUrl } from '../lib/url-guard.js';
 import type { ResolveAll } from '../lib/url-guard.js';
 
 /**
@@ -174,21 +176,11 @@ async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: num
   return new TextDecoder('utf-8').decode(Buffer.concat(chunks));
 }
 
-const TLS_UNTRUSTED = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-]);
-
-/** Turns undici's `TypeError('fetch failed')` (the reason is in `cause`) into a sentence. */
+/** Turns undici's `TypeError('fetch failed')` (the reason is in `cause`) into a sentence for an issuer URL. */
 export function describeNetworkError(err: unknown, url: URL): JwtcheckError {
-  const cause = findCause(err);
+  const cause = rootCause(err);
   const shown = redactUrl(url);
-  if (cause instanceof BlockedAddressError || cause?.code === BLOCKED_LOOKUP_CODE) {
+  if (cause?.code === BLOCKED_LOOKUP_CODE) {
     return new JwtcheckError('blocked', `${shown} refused: ${cause.message ?? 'blocked address'}; jwtcheck does not fetch such addresses.`, {
       cause: err,
     });
@@ -196,52 +188,36 @@ export function describeNetworkError(err: unknown, url: URL): JwtcheckError {
   const code = cause?.code ?? '';
   const host = url.host;
   let reason: string;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') {
-    reason = `the host name ${url.hostname} does not resolve (DNS ${code}): check the spelling, or whether the name only resolves inside the cluster`;
-  } else if (code === 'ECONNREFUSED') {
-    reason = `the connection to ${host} was refused: nothing listens there; check the host and port`;
-  } else if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
-    reason = `the connection to ${host} was reset: a proxy or firewall may be dropping it`;
-  } else if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
-    reason = `${host} cannot be reached (${code}): check network policies and egress from where jwtcheck runs`;
-  } else if (TLS_UNTRUSTED.has(code)) {
-    reason = `the certificate is not trusted (${code}): set NODE_EXTRA_CA_CERTS to the issuer's CA bundle`;
-  } else if (code === 'CERT_HAS_EXPIRED') {
-    reason = `the certificate of ${host} has expired: renew it`;
-  } else if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    reason = `the certificate of ${host} is not valid for that name: use the host name the certificate names`;
-  } else if (code === 'EPROTO' || code.startsWith('ERR_SSL_')) {
-    reason = `the TLS handshake with ${host} failed (${code}): is that port really https?`;
-  } else {
-    reason = `the request failed (${code || (cause?.message ?? 'unknown error')})`;
+  switch (classifyNetworkCode(code)) {
+    case 'dns':
+      reason = `the host name ${url.hostname} does not resolve (DNS ${code}): check the spelling, or whether the name only resolves inside the cluster`;
+      break;
+    case 'refused':
+      reason = `the connection to ${host} was refused: nothing listens there; check the host and port`;
+      break;
+    case 'reset':
+      reason = `the connection to ${host} was reset: a proxy or firewall may be dropping it`;
+      break;
+    case 'timeout':
+    case 'no-route':
+      reason = `${host} cannot be reached (${code}): check network policies and egress from where jwtcheck runs`;
+      break;
+    case 'tls-untrusted':
+      reason = `the certificate is not trusted (${code}): set NODE_EXTRA_CA_CERTS to the issuer's CA bundle`;
+      break;
+    case 'tls-expired':
+      reason = `the certificate of ${host} has expired: renew it`;
+      break;
+    case 'tls-name':
+      reason = `the certificate of ${host} is not valid for that name: use the host name the certificate names`;
+      break;
+    case 'tls-handshake':
+      reason = `the TLS handshake with ${host} failed (${code}): is that port really https?`;
+      break;
+    case undefined:
+      reason = `the request failed (${code || (cause?.message ?? 'unknown error')})`;
   }
   return new JwtcheckError('unreachable', `Could not fetch ${shown}: ${reason}.`, { cause: err });
-}
-
-interface ErrorWithCode {
-  code?: string;
-  message?: string;
-}
-
-/**
- * The innermost error in the chain that carries a `code` (undici nests: TypeError → cause → sometimes
- * AggregateError). Duck-typed: Node core errors come from another realm under Jest, so no instanceof.
- */
-function findCause(err: unknown): ErrorWithCode | undefined {
-  let found: ErrorWithCode | undefined;
-  let last: ErrorWithCode | undefined;
-  for (let current: unknown = err, depth = 0; typeof current === 'object' && current !== null && depth < 6; depth += 1) {
-    const like = current as { code?: unknown; cause?: unknown; errors?: unknown; message?: unknown };
-    if (depth > 0) last = like as ErrorWithCode;
-    if (typeof like.code === 'string') found = like as ErrorWithCode;
-    const first: unknown = Array.isArray(like.errors) ? like.errors[0] : undefined;
-    current = like.cause ?? first;
-  }
-  return found ?? last;
-}
-
-export function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 export function formatBytes(bytes: number): string {

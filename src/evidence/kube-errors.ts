@@ -1,6 +1,9 @@
 import { ApiException } from '@kubernetes/client-node';
 import { JwtcheckError } from '../errors.js';
 import { maskSecrets } from '../lib/logger.js';
+import { causeChain, classifyNetworkCode, rootCause } from '../lib/network-errors.js';
+import type { NetworkFailure } from '../lib/network-errors.js';
+import { formatSeconds } from '../lib/time-words.js';
 
 /**
  * Turns what @kubernetes/client-node throws into JwtcheckErrors a user can act on. The client throws
@@ -39,8 +42,8 @@ export function toKubeError(err: unknown, call: KubeCall, endpoint: KubeEndpoint
       { cause: err },
     );
   }
-  const code = causeCode(err);
-  const reason = unreachableReason(code);
+  const code = rootCause(err)?.code;
+  const reason = code === undefined ? undefined : unreachableReason(classifyNetworkCode(code), code);
   if (reason !== undefined) {
     return new JwtcheckError(
       'unreachable',
@@ -145,30 +148,6 @@ function describeCall(call: KubeCall): string {
   return `${call.verb} ${what}${where}`;
 }
 
-const formatSeconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
-
-interface ErrorLike {
-  name?: unknown;
-  code?: unknown;
-  cause?: unknown;
-  errors?: unknown;
-}
-
-/**
- * The error and its causes, outermost first. Duck-typed on purpose: errors made by Node core
- * (DOMException, system errors) come from another realm under Jest's VM, where `instanceof Error` fails.
- */
-function causeChain(err: unknown): ErrorLike[] {
-  const chain: ErrorLike[] = [];
-  for (let current: unknown = err; typeof current === 'object' && current !== null && chain.length < 5; ) {
-    const like = current as ErrorLike;
-    chain.push(like);
-    const first: unknown = Array.isArray(like.errors) ? like.errors[0] : undefined;
-    current = like.cause ?? first;
-  }
-  return chain;
-}
-
 function isTimeout(err: unknown): boolean {
   return causeChain(err).some(
     (e) =>
@@ -179,32 +158,28 @@ function isTimeout(err: unknown): boolean {
   );
 }
 
-function causeCode(err: unknown): string | undefined {
-  const withCode = causeChain(err).find((e) => typeof e.code === 'string');
-  return withCode?.code as string | undefined;
-}
-
-const TLS_UNTRUSTED = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_UNTRUSTED',
-]);
-
-function unreachableReason(code: string | undefined): string | undefined {
-  if (code === undefined) return undefined;
-  if (code === 'ECONNREFUSED') return 'the connection was refused (nothing listens at that address)';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the server name does not resolve (${code})`;
-  if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'the connection timed out';
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `no route to the server (${code}); a VPN may be needed`;
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'the connection was reset';
-  if (TLS_UNTRUSTED.has(code)) {
-    return `the server's certificate is not trusted (${code}); check certificate-authority-data for this cluster in your kubeconfig`;
+/** The failure in words for someone fixing a kubeconfig; undefined for codes that are not a network failure. */
+function unreachableReason(failure: NetworkFailure | undefined, code: string): string | undefined {
+  switch (failure) {
+    case 'refused':
+      return 'the connection was refused (nothing listens at that address)';
+    case 'dns':
+      return `the server name does not resolve (${code})`;
+    case 'timeout':
+      return 'the connection timed out';
+    case 'no-route':
+      return `no route to the server (${code}); a VPN may be needed`;
+    case 'reset':
+      return 'the connection was reset';
+    case 'tls-untrusted':
+      return `the server's certificate is not trusted (${code}); check certificate-authority-data for this cluster in your kubeconfig`;
+    case 'tls-expired':
+      return "the server's certificate has expired";
+    case 'tls-name':
+      return "the server's certificate does not name that host";
+    case 'tls-handshake':
+      return `the TLS handshake failed (${code})`;
+    case undefined:
+      return undefined;
   }
-  if (code === 'CERT_HAS_EXPIRED') return "the server's certificate has expired";
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return "the server's certificate does not name that host";
-  if (code === 'EPROTO' || code.startsWith('ERR_SSL_')) return `the TLS handshake failed (${code})`;
-  return undefined;
 }

@@ -83,6 +83,12 @@ export interface ServiceLookup {
   nearNames: string[];
 }
 
+/**
+ * Set by the offline (--files) source on pods it makes from a workload's pod template, so checks can
+ * tell that their running state is unknown: "<Kind>/<name>", e.g. "Deployment/httpbin".
+ */
+export const FROM_TEMPLATE_ANNOTATION = 'jwtcheck.io/from-template';
+
 export interface PodInfo {
   name: string;
   namespace: string;
@@ -142,9 +148,33 @@ export interface TokenLocation {
 }
 
 /** Where a policy applies and why; `reason` is shown to users in both cases. */
+/**
+ * Why a policy does or does not reach the workload, as a code the checks can choose a fix by; `reason`
+ * says the same in words, with the names. Codes are set by the normaliser (src/evidence/policies/).
+ */
+export type ApplicabilityCode =
+  | 'applies'
+  | 'other-namespace'
+  | 'selector-and-target-refs'
+  | 'target-refs-on-sidecar'
+  | 'target-refs-without-proxy'
+  | 'target-refs-miss'
+  | 'ambient-without-waypoint'
+  | 'waypoint-ignores-selector'
+  | 'selector-mismatch'
+  | 'invalid-action'
+  | 'legacy-removed'
+  | 'legacy-misnamed'
+  | 'legacy-target-not-short-name'
+  | 'legacy-target-other-service'
+  | 'legacy-port-not-exposed'
+  | 'legacy-overridden';
+
 export interface Applicability {
   applies: boolean;
   reason: string;
+  /** Absent only in evidence built by hand (tests, old dumps): checks then fall back to a generic fix. */
+  reasonCode?: ApplicabilityCode;
 }
 
 /** One JWT rule (a modern `jwtRules[]` entry or a legacy `origins[].jwt`), normalised. */

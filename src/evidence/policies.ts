@@ -58,6 +58,7 @@ export function normalisePolicies(input: PolicyInput): PolicySet {
       ruleKeys: parsed.rules.map((r) => r.key),
       applies: targeting.applies,
       reason: parsed.problem ? `${targeting.reason}; ${parsed.problem}` : targeting.reason,
+      reasonCode: targeting.reasonCode,
     };
     if (targeting.selector) info.selector = targeting.selector;
     return info;
@@ -76,6 +77,7 @@ export function normalisePolicies(input: PolicyInput): PolicySet {
       reason: action === undefined
         ? `action ${JSON.stringify(spec?.['action'])} is not ALLOW, DENY, AUDIT or CUSTOM (istiod validation rejects it)`
         : targeting.reason,
+      reasonCode: action === undefined ? 'invalid-action' : targeting.reasonCode,
     };
     if (targeting.selector) info.selector = targeting.selector;
     return info;

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { ClusterSource, LogReadOptions } from './cluster-source.js';
 import type { KubeObject, Labels } from './model.js';
+import { FROM_TEMPLATE_ANNOTATION } from './model.js';
 import { JwtcheckError } from '../errors.js';
 import { matchesRequirements, parseSelector } from '../lib/label-selector.js';
 
@@ -15,8 +16,7 @@ import { matchesRequirements, parseSelector } from '../lib/label-selector.js';
  */
 
 export const SNAPSHOT_NAME = 'snapshot';
-/** Marks a pod made from a Deployment/StatefulSet/DaemonSet/ReplicaSet template: "<Kind>/<name>". */
-export const FROM_TEMPLATE_ANNOTATION = 'jwtcheck.io/from-template';
+export { FROM_TEMPLATE_ANNOTATION };
 /** Marks the istiod pod made up so an istiod log file can be read: the log file's name. */
 export const FROM_LOG_ANNOTATION = 'jwtcheck.io/from-log';
 const DISCOVERY_CONTAINER = 'discovery';

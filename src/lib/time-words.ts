@@ -8,6 +8,11 @@ const MINUTE_MS = 60 * SECOND_MS;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 
+/** A timeout as configured: 5000 → "5 s", 2500 → "2.5 s". */
+export function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
 export function durationInWords(ms: number): string {
   if (!Number.isFinite(ms)) return 'an unknown time';
   const abs = Math.abs(ms);

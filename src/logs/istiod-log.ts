@@ -5,6 +5,7 @@
  * (`<time>\t<level>\t<scope>\t<msg>`), JSON encoding, and a `kubectl --timestamps` prefix.
  */
 import type { IstiodKeyFetchFailure, IstiodLogEvidence } from '../evidence/model.js';
+import { DISCOVERY_PATH } from '../lib/oidc-discovery.js';
 import { redactLine } from '../lib/redact.js';
 import { linesOf, stripKubectlTimestamp } from './log-prefix.js';
 
@@ -57,7 +58,6 @@ interface FetchFailureMatch {
   placeholder: boolean;
 }
 
-const DISCOVERY_SUFFIX = '/.well-known/openid-configuration';
 const Q = '"([^"]*)"';
 
 /** Each known wording, newest first; `cause` is the text after `": `. */
@@ -87,7 +87,7 @@ const PATTERNS: { re: RegExp; build: (m: RegExpExecArray) => FetchFailureMatch }
     build: (m) => {
       const url = m[1] ?? '';
       const out: FetchFailureMatch = { url, cause: m[2] ?? '', placeholder: false };
-      if (url.endsWith(DISCOVERY_SUFFIX)) out.issuer = url.slice(0, -DISCOVERY_SUFFIX.length);
+      if (url.endsWith(DISCOVERY_PATH)) out.issuer = url.slice(0, -DISCOVERY_PATH.length);
       return out;
     },
   },

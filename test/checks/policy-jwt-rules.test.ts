@@ -1,7 +1,21 @@
 import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/policy-jwt-rules.js';
 import { runCheck } from '../../src/engine/run-checks.js';
+import type { ApplicabilityCode, Evidence, RequestAuthenticationInfo } from '../../src/evidence/model.js';
 import { context, healthyEvidence, ok, policySet, requestAuthentication, rule } from '../support/evidence.js';
+
+/** The healthy workload, except that its one RequestAuthentication (and so its rule) does not apply. */
+function notApplying(reason: string, reasonCode?: ApplicabilityCode, ra: Partial<RequestAuthenticationInfo> = {}): Evidence {
+  const code = reasonCode === undefined ? {} : { reasonCode };
+  const ev = healthyEvidence();
+  ev.policies = ok(
+    policySet({
+      jwtRules: [rule({ applies: false, reason, ...code })],
+      requestAuthentications: [requestAuthentication({ ...ra, applies: false, reason, ...code })],
+    }),
+  );
+  return ev;
+}
 
 describe('policy.jwt-rules', () => {
   it('passes naming the policy and rule count', () => {
@@ -23,13 +37,8 @@ describe('policy.jwt-rules', () => {
   });
 
   it('fails on a selector mismatch, says why and which field to change, and predicts 403', () => {
-    const reason = 'selector wants app=httpbin-v2, pods have app=httpbin';
-    const ev = healthyEvidence();
-    ev.policies = ok(
-      policySet({
-        jwtRules: [rule({ applies: false, reason })],
-        requestAuthentications: [requestAuthentication({ selector: { app: 'httpbin-v2' }, applies: false, reason })],
-      }),
+    const ev = notApplying(
+      'selector wants app=httpbin-v2, pods have app=httpbin', 'selector-mismatch', { selector: { app: 'httpbin-v2' } },
     );
     const [r] = runCheck(check, ev, context());
     expect(r?.status).toBe('fail');
@@ -39,15 +48,8 @@ describe('policy.jwt-rules', () => {
   });
 
   it('points targetRefs on a sidecar workload to selector', () => {
-    const reason = "targetRefs binds to a Gateway/waypoint, not to this workload's sidecar; use selector (targets Service httpbin)";
-    const ev = healthyEvidence();
-    ev.policies = ok(
-      policySet({
-        jwtRules: [rule({ applies: false, reason })],
-        requestAuthentications: [
-          requestAuthentication({ selector: undefined, targetRefs: [{ kind: 'Service', name: 'httpbin' }], applies: false, reason }),
-        ],
-      }),
+    const ev = notApplying(
+      "targetRefs binds to a Gateway/waypoint, not to this workload's sidecar; use selector (targets Service httpbin)", 'target-refs-on-sidecar', { selector: undefined, targetRefs: [{ kind: 'Service', name: 'httpbin' }] },
     );
     const [r] = runCheck(check, ev, context());
     expect(r?.status).toBe('fail');
@@ -64,13 +66,8 @@ describe('policy.jwt-rules', () => {
   });
 
   it('tells to switch to targetRefs when a waypoint ignores the selector', () => {
-    const reason = 'waypoint waypoint ignores selector-based policies; bind it with targetRefs (kind Service, name httpbin)';
-    const ev = healthyEvidence();
-    ev.policies = ok(
-      policySet({
-        jwtRules: [rule({ applies: false, reason })],
-        requestAuthentications: [requestAuthentication({ applies: false, reason })],
-      }),
+    const ev = notApplying(
+      'waypoint waypoint ignores selector-based policies; bind it with targetRefs (kind Service, name httpbin)', 'waypoint-ignores-selector',
     );
     const [r] = runCheck(check, ev, context());
     expect(r?.status).toBe('fail');
@@ -78,15 +75,47 @@ describe('policy.jwt-rules', () => {
   });
 
   it('suggests moving a policy from another namespace', () => {
-    const reason = 'lives in namespace bar; only policies in foo or the root namespace istio-system can apply';
-    const ev = healthyEvidence();
-    ev.policies = ok(
-      policySet({
-        jwtRules: [rule({ applies: false, reason })],
-        requestAuthentications: [requestAuthentication({ applies: false, reason })],
-      }),
+    const ev = notApplying(
+      'lives in namespace bar; only policies in foo or the root namespace istio-system can apply', 'other-namespace',
     );
     const [r] = runCheck(check, ev, context());
     expect(r?.fix).toContain('move RequestAuthentication foo/jwt-example to namespace foo');
+  });
+
+  // Bug: the fix was guessed from the reason text, and "reports" contains "port".
+  it('gives the selector fix, not the ports fix, when the selector names a label like app=reports', () => {
+    const ev = notApplying(
+      'selector wants app=reports, pods have app=httpbin', 'selector-mismatch', { selector: { app: 'reports' } },
+    );
+    const [r] = runCheck(check, ev, context());
+    expect(r?.status).toBe('fail');
+    expect(r?.fix).toContain('make spec.selector.matchLabels of RequestAuthentication foo/jwt-example equal to labels the pods carry');
+    expect(r?.fix).not.toContain('ports');
+  });
+
+  // Bug: any reason mentioning targetRefs got the sidecar advice, wrong behind a waypoint.
+  it('on an ambient workload with a waypoint, points targetRefs at the Service instead of replacing it with selector', () => {
+    const ev = notApplying(
+      'targetRefs names Service productpage: neither Service httpbin in foo nor its waypoint waypoint', 'target-refs-miss', { selector: undefined, targetRefs: [{ kind: 'Service', name: 'productpage' }] },
+    );
+    const [r] = runCheck(check, ev, context());
+    expect(r?.status).toBe('fail');
+    expect(r?.detail).toContain('neither Service httpbin in foo nor its waypoint');
+    expect(r?.fix).toContain('set spec.targetRefs: [{kind: Service, group: "", name: httpbin}]');
+    expect(r?.fix).not.toContain('spec.selector');
+  });
+
+  it('asks to keep only one of selector and targetRefs when both are set', () => {
+    const ev = notApplying(
+      'sets both selector and targetRefs, which are mutually exclusive (istiod validation rejects it)', 'selector-and-target-refs', { targetRefs: [{ kind: 'Service', name: 'httpbin' }] },
+    );
+    const [r] = runCheck(check, ev, context());
+    expect(r?.fix).toContain('keep only one of spec.selector (sidecars) and spec.targetRefs');
+  });
+
+  it('falls back to the reason itself when the evidence carries no reason code', () => {
+    const reason = 'selector wants app=reports, pods have app=httpbin';
+    const [r] = runCheck(check, notApplying(reason), context());
+    expect(r?.fix).toContain(`change RequestAuthentication foo/jwt-example so it selects the workload (${reason})`);
   });
 });

@@ -62,10 +62,21 @@ describe('workload.pods', () => {
 
   it('passes for template pods from an offline snapshot', () => {
     const ev = healthyEvidence();
-    ev.pods = ok([pod({ phase: 'Unknown', ready: false, annotations: { 'jwtcheck.io/from-template': 'deploy/httpbin' } })]);
+    ev.pods = ok([pod({ phase: 'Unknown', ready: false, annotations: { 'jwtcheck.io/from-template': 'Deployment/httpbin' } })]);
     const [r] = runCheck(check, ev, context());
     expect(r?.status).toBe('pass');
-    expect(r?.detail).toContain('from the Deployment template (offline snapshot)');
+    expect(r?.detail).toContain('matches the pod template of Deployment/httpbin (offline snapshot)');
+    expect(r?.detail).toContain('running state not known');
+  });
+
+  it('names a template pod\'s workload once, whatever its kind', () => {
+    const ev = healthyEvidence();
+    ev.pods = ok([pod({ phase: 'Unknown', ready: false, annotations: { 'jwtcheck.io/from-template': 'StatefulSet/httpbin' } })]);
+    const [r] = runCheck(check, ev, context());
+    expect(r?.status).toBe('pass');
+    expect(r?.detail).toContain('pod template of StatefulSet/httpbin (offline snapshot)');
+    expect(r?.detail).not.toContain('Deployment');
+    expect(r?.detail?.match(/template/g)).toHaveLength(1);
   });
 
   it('skips when the Service is missing', () => {

@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describeNetworkError } from '../../src/evidence/guarded-fetch.js';
+import { toKubeError } from '../../src/evidence/kube-errors.js';
 import { LiveClusterSource } from '../../src/evidence/kube-live.js';
 import { JwtcheckError } from '../../src/errors.js';
 import type { KubeObject } from '../../src/evidence/model.js';
@@ -287,5 +289,30 @@ describe('LiveClusterSource configuration and connection failures', () => {
     }
     expect((caught as JwtcheckError).code).toBe('config');
     expect((caught as JwtcheckError).message).toContain('/nonexistent/kubeconfig');
+  });
+});
+
+describe('network failures are recognised alike for the Kubernetes API and issuer URLs', () => {
+  // undici's shape: TypeError('fetch failed') with the coded system error as cause.
+  const fetchFailed = (code: string): Error => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });
+  const endpoint = { server: 'https://10.0.0.1:6443', context: 'kind-test', timeoutMs: 5000 };
+  const call = { verb: 'list' as const, resource: 'pods', namespace: 'foo' };
+
+  it('an untrusted certificate (CERT_SIGNATURE_FAILURE too) points each reader at its own trust setting', () => {
+    const kube = toKubeError(fetchFailed('CERT_SIGNATURE_FAILURE'), call, endpoint);
+    expect(kube.code).toBe('unreachable');
+    expect(kube.message).toContain("the server's certificate is not trusted (CERT_SIGNATURE_FAILURE)");
+    expect(kube.message).toContain('certificate-authority-data');
+    const issuer = describeNetworkError(fetchFailed('CERT_SIGNATURE_FAILURE'), new URL('https://idp.example/certs'));
+    expect(issuer.code).toBe('unreachable');
+    expect(issuer.message).toContain('the certificate is not trusted (CERT_SIGNATURE_FAILURE)');
+    expect(issuer.message).toContain('NODE_EXTRA_CA_CERTS');
+  });
+
+  it('EAI_NONAME is a DNS failure for both', () => {
+    expect(toKubeError(fetchFailed('EAI_NONAME'), call, endpoint).message).toContain('the server name does not resolve (EAI_NONAME)');
+    expect(describeNetworkError(fetchFailed('EAI_NONAME'), new URL('https://idp.example/')).message).toContain(
+      'the host name idp.example does not resolve (DNS EAI_NONAME)',
+    );
   });
 });

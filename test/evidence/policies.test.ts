@@ -92,6 +92,7 @@ describe('RequestAuthentication targeting (sidecar)', () => {
         forwardOriginalToken: false,
         applies: true,
         reason: info.reason,
+        reasonCode: 'applies',
       },
     ]);
     expect(set.legacy).toEqual({ installed: false, policies: [] });
@@ -102,6 +103,8 @@ describe('RequestAuthentication targeting (sidecar)', () => {
     const info = ra(set, 'jwt-typo');
     expect(info.applies).toBe(false);
     expect(info.reason).toContain('selector wants app=httpbin-v2, pods have app=httpbin');
+    expect(info.reasonCode).toBe('selector-mismatch');
+    expect(set.jwtRules[0]?.reasonCode).toBe('selector-mismatch');
     expect(set.jwtRules[0]).toMatchObject({ applies: false, locations: [{ in: 'header', name: 'Authorization', prefix: 'Bearer' }] });
   });
 
@@ -167,6 +170,7 @@ describe('RequestAuthentication targeting (sidecar)', () => {
     const info = ra(set, 'httpbin-waypoint-jwt');
     expect(info.applies).toBe(false);
     expect(info.reason).toContain("targetRefs binds to a Gateway/waypoint, not to this workload's sidecar; use selector");
+    expect(info.reasonCode).toBe('target-refs-on-sidecar');
     expect(info.targetRefs).toEqual([{ group: '', kind: 'Service', name: 'httpbin' }]);
   });
 
@@ -179,6 +183,7 @@ describe('RequestAuthentication targeting (sidecar)', () => {
     const info = ra(run({ requestAuthentications: [obj] }), 'both');
     expect(info.applies).toBe(false);
     expect(info.reason).toContain('mutually exclusive');
+    expect(info.reasonCode).toBe('selector-and-target-refs');
   });
 });
 
@@ -194,10 +199,12 @@ describe('ambient mode', () => {
     });
     expect(ra(set, 'httpbin-waypoint-jwt').applies).toBe(true);
     expect(ra(set, 'httpbin-waypoint-jwt').reason).toContain('Service httpbin');
+    expect(ra(set, 'httpbin-waypoint-jwt').reasonCode).toBe('applies');
     expect(ap(set, 'httpbin-waypoint-require-jwt').applies).toBe(true);
     expect(ap(set, 'httpbin-waypoint-require-jwt').reason).toContain('Gateway waypoint');
     expect(ra(set, 'jwt-example').applies).toBe(false);
     expect(ra(set, 'jwt-example').reason).toContain('waypoint waypoint ignores selector-based policies');
+    expect(ra(set, 'jwt-example').reasonCode).toBe('waypoint-ignores-selector');
   });
 
   it('a Service label use-waypoint wins over the namespace, and a root-namespace GatewayClass ref applies', () => {
@@ -220,6 +227,7 @@ describe('ambient mode', () => {
     expect(ra(set, 'all-waypoints').applies).toBe(true);
     expect(ra(set, 'ns-waypoint').applies).toBe(false);
     expect(ra(set, 'ns-waypoint').reason).toContain('nor its waypoint httpbin-wp');
+    expect(ra(set, 'ns-waypoint').reasonCode).toBe('target-refs-miss');
   });
 
   it('without a waypoint nothing applies: ztunnel cannot enforce JWT', () => {
@@ -232,6 +240,7 @@ describe('ambient mode', () => {
     for (const info of [...set.requestAuthentications, ...set.authorizationPolicies]) {
       expect(info.applies).toBe(false);
       expect(info.reason).toMatch(/ambient mode without a waypoint: ztunnel cannot enforce JWT/);
+      expect(info.reasonCode).toBe('ambient-without-waypoint');
     }
     expect(set.jwtRules.every((r) => !r.applies)).toBe(true);
   });
@@ -325,7 +334,8 @@ describe('legacy authentication.istio.io policies', () => {
     const info = legacy(set, 'jwt-example');
     expect(info.applies).toBe(false);
     expect(info.reason).toContain('Istio 1.22 ignores authentication.istio.io policies (removed in 1.6)');
-    expect(set.jwtRules[0]).toMatchObject({ applies: false, reason: info.reason });
+    expect(info.reasonCode).toBe('legacy-removed');
+    expect(set.jwtRules[0]).toMatchObject({ applies: false, reason: info.reason, reasonCode: 'legacy-removed' });
   });
 
   it('service-specific beats the namespace default, which beats the MeshPolicy, whole', () => {

@@ -15,6 +15,7 @@ import type {
   AuthorizationRule,
   AuthorizationSource,
 } from '../../evidence/model.js';
+import { rbacPolicyId } from './authz.js';
 
 export type Verdict = 'match' | 'no-match' | 'unknown';
 
@@ -382,7 +383,7 @@ export function judgePolicy(policy: AuthorizationPolicyInfo, facts: TokenFacts):
   return (policy.rules ?? []).map((rule, index) => ({
     policy,
     index,
-    envoyId: `ns[${policy.source.namespace ?? ''}]-policy[${policy.source.name}]-rule[${index}]`,
+    envoyId: rbacPolicyId(policy, index),
     name: `${policyLabel(policy)} rule ${index}`,
     judgement: judgeRule(rule, facts),
   }));

@@ -43,8 +43,3 @@ export function classifyIssuer(issuer: string): IssuerClass {
   if (trimmed !== issuer) return { kind: 'not-url', reason: 'it has leading or trailing spaces' };
   return { kind: url.protocol === 'https:' ? 'https' : 'http' };
 }
-
-/** istiod trims one trailing slash before appending the discovery path (1.19+, ISTIO-JWT §0). */
-export function discoveryUrlFor(issuer: string): string {
-  return `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-}

@@ -5,6 +5,7 @@
  * history, releasenotes), §7 items 2 and 16.
  */
 import type { IstioVersion, JwtRule } from '../../evidence/model.js';
+import { discoveryUrlFor } from '../../lib/oidc-discovery.js';
 
 export interface PlaceholderMeaning {
   /** What istiod put into the proxy instead of the keys. */
@@ -149,7 +150,7 @@ export function ruleFetchNames(rule: JwtRule, keySetUrl?: string): string[] {
   const names = new Set<string>();
   if (rule.issuer) {
     names.add(noSlash(rule.issuer));
-    names.add(`${noSlash(rule.issuer)}/.well-known/openid-configuration`);
+    names.add(discoveryUrlFor(rule.issuer));
   }
   if (rule.jwksUri) names.add(noSlash(rule.jwksUri));
   if (keySetUrl) names.add(noSlash(keySetUrl));

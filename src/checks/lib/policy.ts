@@ -1,8 +1,9 @@
 /**
  * Small pure helpers shared by the workload/policy/issuer checks: naming policies and rules the way users
- * see them in kubectl, picking the rules that apply, and rendering label selectors.
+ * see them in kubectl, picking the rules that apply, and putting lists in words.
  */
-import type { JwtRule, Labels, PolicyRef, PolicySet, TokenLocation } from '../../evidence/model.js';
+import type { CheckOutcome } from '../../engine/check.js';
+import type { JwtRule, PolicyRef, PolicySet, Slot, TokenLocation } from '../../evidence/model.js';
 
 /** "RequestAuthentication foo/jwt-example" (MeshPolicy has no namespace). */
 export function policyName(ref: PolicyRef): string {
@@ -24,16 +25,31 @@ export function applyingRules(policies: PolicySet): JwtRule[] {
   return policies.jwtRules.filter((r) => r.applies);
 }
 
-export function formatLabels(labels: Labels | undefined): string {
-  if (!labels) return '';
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
+/** How a per-rule result names its rule. */
+export interface RuleNames {
+  /** The result's subject (DESIGN §3): the rule's issuer, or its key. */
+  subject: string;
+  /** Where the rule is written, for fixes: "RequestAuthentication foo/jwt jwtRules[0]". */
+  origin: string;
+  /** The keys-URL field as the rule's API spells it. */
+  keysField: 'jwksUri' | 'jwks_uri';
 }
 
-/** Kubernetes equality-based selector semantics: every key must be present with the same value. */
-export function matchesSelector(labels: Labels, selector: Labels): boolean {
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+export function ruleNames(rule: JwtRule): RuleNames {
+  return { subject: ruleSubject(rule), origin: ruleOrigin(rule), keysField: rule.api === 'modern' ? 'jwksUri' : 'jwks_uri' };
+}
+
+/**
+ * One outcome per applying JWT rule (DESIGN §3), or one skip when none applies: policy.jwt-rules then
+ * says why, so the per-rule checks have nothing to add.
+ */
+export function perApplyingRule(
+  policies: Slot<PolicySet>,
+  judge: (rule: JwtRule, names: RuleNames) => CheckOutcome,
+): CheckOutcome | CheckOutcome[] {
+  const rules = policies.ok ? applyingRules(policies.value) : [];
+  if (rules.length === 0) return { status: 'skip', detail: 'No JWT rule applies: see policy.jwt-rules.' };
+  return rules.map((rule) => judge(rule, ruleNames(rule)));
 }
 
 /** "Authorization: Bearer …", "?access_token", "cookie session" — as a user would write the request. */

@@ -2,8 +2,9 @@
  * Helpers shared by the token.* checks: when a token check is not applicable, which applying rules
  * judge a token's issuer, and how times and lists are put in words.
  */
-import type { JwtRule, Slot, TokenEvidence } from '../../evidence/model.js';
+import type { JwtRule, PolicySet, Slot, TokenEvidence } from '../../evidence/model.js';
 import type { CheckOutcome } from '../../engine/check.js';
+import { applyingRules } from './policy.js';
 
 export const NO_TOKEN_DETAIL = 'no token given: pass --token-file or DM the token to the bot';
 
@@ -29,6 +30,28 @@ export function tokenIssuer(token: TokenEvidence): string | undefined {
  */
 export function rulesForIssuer(rules: readonly JwtRule[], iss: string | undefined): JwtRule[] {
   return rules.filter((r) => r.issuer === undefined || r.issuer === '' || r.issuer === iss);
+}
+
+/**
+ * One outcome per applying rule that would judge this token (same iss, or no issuer), or one skip when
+ * the token cannot be judged or no such rule exists (token.format / token.issuer then say why).
+ */
+export function perRuleForToken(
+  token: TokenEvidence,
+  policies: Slot<PolicySet>,
+  judge: (rule: JwtRule) => CheckOutcome,
+): CheckOutcome | CheckOutcome[] {
+  const skip = skipWithoutToken(token);
+  if (skip) return skip;
+  const iss = tokenIssuer(token);
+  const rules = rulesForIssuer(applyingRules(slotValue(policies)), iss);
+  if (rules.length === 0) {
+    return {
+      status: 'skip',
+      detail: `no applying rule accepts iss ${iss === undefined ? '(none)' : JSON.stringify(iss)}: see token.issuer`,
+    };
+  }
+  return rules.map(judge);
 }
 
 /** "3 h 12 min", "45 s", "2 d 4 h" — whole units, at most two of them. */

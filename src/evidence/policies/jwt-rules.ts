@@ -77,6 +77,7 @@ function base(
     applies: applicability.applies,
     reason: applicability.reason,
   };
+  if (applicability.reasonCode !== undefined) rule.reasonCode = applicability.reasonCode;
   const issuer = asString(jwt['issuer']);
   if (issuer !== undefined) rule.issuer = issuer;
   const jwksUri = asString(field(jwt, 'jwksUri', 'jwks_uri'));

@@ -6,7 +6,7 @@
  */
 import { formatIstioVersion, isAtLeast } from '../istio-info.js';
 import { asArray, asRecord, asString, field } from '../kube-objects.js';
-import type { IstioVersion, JwtRule, KubeObject, LegacyPolicyInfo, PolicyRef, ServiceInfo } from '../model.js';
+import type { ApplicabilityCode, IstioVersion, JwtRule, KubeObject, LegacyPolicyInfo, PolicyRef, ServiceInfo } from '../model.js';
 import { legacyJwtRules } from './jwt-rules.js';
 
 export const LEGACY_API_VERSION = 'authentication.istio.io/v1alpha1';
@@ -29,10 +29,18 @@ interface Candidate {
   scope: LegacyPolicyInfo['scope'];
   targets: Target[];
   /** Why Istio would not even consider it (wrong name, other namespace), before precedence. */
-  ignored?: string;
+  ignored?: Judged;
   /** Service scope: why it does or does not target the service. */
-  match?: { hit: boolean; reason: string };
+  match?: Judged;
 }
+
+/** A legacy policy's applicability; `applies` is `reasonCode === 'applies'`. */
+interface Judged {
+  reasonCode: ApplicabilityCode;
+  reason: string;
+}
+
+const judged = (reasonCode: ApplicabilityCode, reason: string): Judged => ({ reasonCode, reason });
 
 export function normaliseLegacy(input: LegacyInput): { policies: LegacyPolicyInfo[]; rules: JwtRule[] } {
   const candidates = [
@@ -40,27 +48,27 @@ export function normaliseLegacy(input: LegacyInput): { policies: LegacyPolicyInf
     ...input.legacyPolicies.map((obj) => policyCandidate(obj, input)),
   ].sort((a, b) => a.source.name.localeCompare(b.source.name));
 
-  const serviceHits = candidates.filter((c) => !c.ignored && c.scope === 'service' && c.match?.hit);
+  const serviceHits = candidates.filter((c) => !c.ignored && c.scope === 'service' && c.match?.reasonCode === 'applies');
   const winner = serviceHits[0];
   const nsDefault = candidates.find((c) => !c.ignored && c.scope === 'namespace');
 
-  const judge = (c: Candidate): { applies: boolean; reason: string } => {
-    if (c.ignored) return { applies: false, reason: c.ignored };
+  const judge = (c: Candidate): Judged => {
+    if (c.ignored) return c.ignored;
     if (c.scope === 'service') {
-      if (!c.match?.hit) return { applies: false, reason: c.match?.reason ?? `does not target ${input.service}` };
+      if (c.match?.reasonCode !== 'applies') return c.match ?? judged('legacy-target-other-service', `does not target ${input.service}`);
       if (c !== winner) {
-        return { applies: false, reason: `another service-specific Policy (${winner?.source.name ?? ''}) also targets ${input.service}: Istio picks one at random` };
+        return judged('legacy-overridden', `another service-specific Policy (${winner?.source.name ?? ''}) also targets ${input.service}: Istio picks one at random`);
       }
       const others = serviceHits.length > 1 ? `; ${serviceHits.length - 1} other service-specific Policy(s) also match and Istio picks one at random` : '';
-      return { applies: true, reason: `${c.match.reason} (service-specific: the narrowest scope wins${others})` };
+      return judged('applies', `${c.match.reason} (service-specific: the narrowest scope wins${others})`);
     }
     if (c.scope === 'namespace') {
-      if (winner) return { applies: false, reason: overridden(`service-specific Policy ${winner.source.name}`) };
-      return { applies: true, reason: `namespace-wide Policy default of ${input.namespace}; no service-specific Policy targets ${input.service}` };
+      if (winner) return judged('legacy-overridden', overridden(`service-specific Policy ${winner.source.name}`));
+      return judged('applies', `namespace-wide Policy default of ${input.namespace}; no service-specific Policy targets ${input.service}`);
     }
-    if (winner) return { applies: false, reason: overridden(`service-specific Policy ${winner.source.name}`) };
-    if (nsDefault) return { applies: false, reason: overridden(`namespace-wide Policy ${input.namespace}/default`) };
-    return { applies: true, reason: `mesh-wide MeshPolicy default; no service-specific or namespace-wide Policy applies to ${input.service}` };
+    if (winner) return judged('legacy-overridden', overridden(`service-specific Policy ${winner.source.name}`));
+    if (nsDefault) return judged('legacy-overridden', overridden(`namespace-wide Policy ${input.namespace}/default`));
+    return judged('applies', `mesh-wide MeshPolicy default; no service-specific or namespace-wide Policy applies to ${input.service}`);
   };
 
   const version = input.istioVersion;
@@ -72,10 +80,11 @@ export function normaliseLegacy(input: LegacyInput): { policies: LegacyPolicyInf
   const policies: LegacyPolicyInfo[] = [];
   const rules: JwtRule[] = [];
   for (const c of candidates) {
-    const judged = judge(c);
-    const applicability = dead
-      ? { applies: false, reason: `${dead}; it is dead config on ${formatVersion(version)} (before 1.6: ${judged.reason})` }
-      : judged;
+    const scoped = judge(c);
+    const verdict = dead
+      ? judged('legacy-removed', `${dead}; it is dead config on ${formatVersion(version)} (before 1.6: ${scoped.reason})`)
+      : scoped;
+    const applicability = { applies: verdict.reasonCode === 'applies', ...verdict };
     const spec = asRecord(c.obj.spec);
     const parsed = legacyJwtRules(spec, c.source, applicability);
     rules.push(...parsed.rules);
@@ -88,6 +97,7 @@ export function normaliseLegacy(input: LegacyInput): { policies: LegacyPolicyInf
       hasPeers: (asArray(spec?.['peers'])?.length ?? 0) > 0,
       applies: applicability.applies,
       reason: parsed.problem ? `${applicability.reason}; ${parsed.problem}` : applicability.reason,
+      reasonCode: applicability.reasonCode,
     };
     const binding = asString(field(spec, 'principalBinding', 'principal_binding'));
     if (binding !== undefined) info.principalBinding = binding;
@@ -110,7 +120,7 @@ function meshCandidate(obj: KubeObject): Candidate {
   const source: PolicyRef = { kind: 'MeshPolicy', apiVersion: apiVersionOf(obj), name };
   const candidate: Candidate = { obj, source, scope: 'mesh', targets };
   if (name !== DEFAULT_NAME || targets.length > 0) {
-    candidate.ignored = `a MeshPolicy must be named default and have no targets; Istio ignores this one`;
+    candidate.ignored = judged('legacy-misnamed', 'a MeshPolicy must be named default and have no targets; Istio ignores this one');
   }
   return candidate;
 }
@@ -125,9 +135,9 @@ function policyCandidate(obj: KubeObject, input: LegacyInput): Candidate {
   const scope = targets.length > 0 ? 'service' : 'namespace';
   const candidate: Candidate = { obj, source, scope, targets };
   if (namespace !== input.namespace) {
-    candidate.ignored = `lives in namespace ${namespace}; a Policy only applies to Services of its own namespace (${input.namespace})`;
+    candidate.ignored = judged('other-namespace', `lives in namespace ${namespace}; a Policy only applies to Services of its own namespace (${input.namespace})`);
   } else if (scope === 'namespace' && name !== DEFAULT_NAME) {
-    candidate.ignored = `a Policy without targets must be named default to be namespace-wide; Istio ignores this one`;
+    candidate.ignored = judged('legacy-misnamed', 'a Policy without targets must be named default to be namespace-wide; Istio ignores this one');
   } else if (scope === 'service') {
     candidate.match = matchTargets(targets, input);
   }
@@ -135,27 +145,27 @@ function policyCandidate(obj: KubeObject, input: LegacyInput): Candidate {
 }
 
 /** ISTIO-JWT §1.2: `name` is the Service short name; `ports` are Service ports (number or name), empty = all. */
-function matchTargets(targets: Target[], input: LegacyInput): { hit: boolean; reason: string } {
+function matchTargets(targets: Target[], input: LegacyInput): Judged {
   const named = targets.filter((t) => t.name === input.service);
   if (named.length === 0) {
     const fqdn = targets.find((t) => t.name.startsWith(`${input.service}.`));
     if (fqdn) {
-      return { hit: false, reason: `targets ${fqdn.name}, but targets[].name must be the Service short name (${input.service})` };
+      return judged('legacy-target-not-short-name', `targets ${fqdn.name}, but targets[].name must be the Service short name (${input.service})`);
     }
-    return { hit: false, reason: `targets ${targets.map((t) => t.name).join(', ')}, not ${input.service}` };
+    return judged('legacy-target-other-service', `targets ${targets.map((t) => t.name).join(', ')}, not ${input.service}`);
   }
   const svc = input.serviceInfo;
   for (const t of named) {
-    if (t.ports.length === 0) return { hit: true, reason: `targets ${input.service} (all ports)` };
-    if (!svc) return { hit: true, reason: `targets ${input.service} on port(s) ${t.ports.join(', ')} (not checked: Service not found)` };
+    if (t.ports.length === 0) return judged('applies', `targets ${input.service} (all ports)`);
+    if (!svc) return judged('applies', `targets ${input.service} on port(s) ${t.ports.join(', ')} (not checked: Service not found)`);
     const port = t.ports.find((p) =>
       svc.ports.some((sp) => (typeof p === 'number' ? sp.port === p : sp.name === p || String(sp.port) === p)),
     );
-    if (port !== undefined) return { hit: true, reason: `targets ${input.service} on port ${port}` };
+    if (port !== undefined) return judged('applies', `targets ${input.service} on port ${port}`);
   }
   const listed = named.flatMap((t) => t.ports).join(', ');
   const exposed = svc?.ports.map((p) => (p.name ? `${p.port}/${p.name}` : String(p.port))).join(', ') ?? '';
-  return { hit: false, reason: `targets ${input.service} only on port(s) ${listed}, which the Service does not expose (it has ${exposed || 'no ports'})` };
+  return judged('legacy-port-not-exposed', `targets ${input.service} only on port(s) ${listed}, which the Service does not expose (it has ${exposed || 'no ports'})`);
 }
 
 function readTargets(spec: Record<string, unknown> | undefined): Target[] {

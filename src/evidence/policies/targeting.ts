@@ -6,7 +6,7 @@
  */
 import { formatSelector, matchesSelector } from '../../lib/label-selector.js';
 import { asArray, asLabels, asRecord, asString } from '../kube-objects.js';
-import type { Applicability, KubeObject, Labels, ServiceInfo } from '../model.js';
+import type { Applicability, ApplicabilityCode, KubeObject, Labels, ServiceInfo } from '../model.js';
 import type { DataPlaneMode } from '../workload-mode.js';
 
 export type TargetRef = { group?: string; kind: string; name: string };
@@ -28,6 +28,7 @@ export interface TargetingContext {
 }
 
 export interface Targeting extends Applicability {
+  reasonCode: ApplicabilityCode;
   /** Namespace the object lives in (a missing one is taken as the target namespace: files for `kubectl apply -n`). */
   namespace: string;
   selector?: Labels;
@@ -43,39 +44,44 @@ export function judgeTargeting(obj: KubeObject, kind: ModernKind, ctx: Targeting
   const selector = Object.keys(matchLabels).length > 0 ? matchLabels : undefined;
   const targetRefs = readTargetRefs(spec);
   const base = { namespace, targetRefs, ...(selector ? { selector } : {}) };
-  const verdict = (applies: boolean, reason: string): Targeting => ({ ...base, applies, reason });
+  const verdict = (reasonCode: ApplicabilityCode, reason: string): Targeting => ({
+    ...base,
+    applies: reasonCode === 'applies',
+    reason,
+    reasonCode,
+  });
 
   const isRoot = namespace === ctx.rootNamespace;
   if (namespace !== ctx.namespace && !isRoot) {
-    return verdict(false, `lives in namespace ${namespace}; only policies in ${ctx.namespace} or the root namespace ${ctx.rootNamespace} can apply`);
+    return verdict('other-namespace', `lives in namespace ${namespace}; only policies in ${ctx.namespace} or the root namespace ${ctx.rootNamespace} can apply`);
   }
   if (selector && targetRefs.length > 0) {
-    return verdict(false, 'sets both selector and targetRefs, which are mutually exclusive (istiod validation rejects it)');
+    return verdict('selector-and-target-refs', 'sets both selector and targetRefs, which are mutually exclusive (istiod validation rejects it)');
   }
 
   const { mode } = ctx;
   if (targetRefs.length > 0) {
     if (mode.mode === 'sidecar') {
-      return verdict(false, `targetRefs binds to a Gateway/waypoint, not to this workload's sidecar; use selector (targets ${describeRefs(targetRefs)})`);
+      return verdict('target-refs-on-sidecar', `targetRefs binds to a Gateway/waypoint, not to this workload's sidecar; use selector (targets ${describeRefs(targetRefs)})`);
     }
     if (mode.mode === 'none') {
-      return verdict(false, `targetRefs binds to a Gateway/waypoint, and no Istio proxy serves ${ctx.service} (${mode.reason})`);
+      return verdict('target-refs-without-proxy', `targetRefs binds to a Gateway/waypoint, and no Istio proxy serves ${ctx.service} (${mode.reason})`);
     }
-    if (!mode.waypoint) return verdict(false, noWaypointReason(kind, ctx));
+    if (!mode.waypoint) return verdict('ambient-without-waypoint', noWaypointReason(kind, ctx));
     const hit = targetRefs.map((ref) => refReachesWaypoint(ref, namespace, ctx)).find((r) => r !== undefined);
-    if (hit) return verdict(true, hit);
-    return verdict(false, `targetRefs names ${describeRefs(targetRefs)}: neither Service ${ctx.service} in ${ctx.namespace} nor its waypoint ${mode.waypoint}`);
+    if (hit) return verdict('applies', hit);
+    return verdict('target-refs-miss', `targetRefs names ${describeRefs(targetRefs)}: neither Service ${ctx.service} in ${ctx.namespace} nor its waypoint ${mode.waypoint}`);
   }
 
   if (mode.mode === 'ambient') {
-    if (!mode.waypoint) return verdict(false, noWaypointReason(kind, ctx));
+    if (!mode.waypoint) return verdict('ambient-without-waypoint', noWaypointReason(kind, ctx));
     // ISTIO-JWT §2.1: "Waypoint proxies ignore selector-based policies; they need targetRefs".
-    return verdict(false, `waypoint ${mode.waypoint} ignores selector-based policies; bind it with targetRefs (kind Service, name ${ctx.service})`);
+    return verdict('waypoint-ignores-selector', `waypoint ${mode.waypoint} ignores selector-based policies; bind it with targetRefs (kind Service, name ${ctx.service})`);
   }
 
   const judged = selectorVerdict(selector, isRoot, ctx);
   const noProxy = mode.mode === 'none' ? ` (but no Istio proxy serves ${ctx.service}, so nothing enforces it)` : '';
-  return verdict(judged.applies, judged.reason + noProxy);
+  return verdict(judged.applies ? 'applies' : 'selector-mismatch', judged.reason + noProxy);
 }
 
 function selectorVerdict(selector: Labels | undefined, isRoot: boolean, ctx: TargetingContext): Applicability {
