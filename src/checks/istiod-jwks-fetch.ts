@@ -75,7 +75,7 @@ export default defineCheck({
     if (log.ackErrors.length) {
       outcomes.push({
         status: 'fail',
-        detail: `a proxy rejected (NACKed) its JWT config: ${shorten(log.ackErrors[log.ackErrors.length - 1] ?? '', 200)} — it keeps its previous listener, possibly without the policy`,
+        detail: `a proxy rejected (NACKed) its JWT config: ${shorten(ackCause(log.ackErrors[log.ackErrors.length - 1] ?? ''), 300)} — it keeps its previous listener, possibly without the policy`,
         fix: 'Fix the key set the error names (see issuer.jwks: unsupported kty/alg, malformed n/e, EC without crv); `istioctl proxy-status` shows the proxy as STALE/ERROR until then.',
       });
     }
@@ -94,4 +94,10 @@ function ruleNamesIn(updateLine: string, failure: IstiodKeyFetchFailure): boolea
   if (!failure.url || !updateLine.includes(failure.url)) return false;
   const at = /^\s*(\d{4}-\d{2}-\d{2}T[\d:.]+Z?)/.exec(updateLine)?.[1];
   return !at || !failure.time || at > failure.time;
+}
+
+/** `… ADS:LDS: ACK ERROR <conn> <code>:<envoy message>`: the message is what matters; drop time, level, scope. */
+function ackCause(line: string): string {
+  const at = line.indexOf('ACK ERROR');
+  return at >= 0 ? line.slice(at) : line;
 }

@@ -7,7 +7,8 @@ import { defineCheck } from '../engine/check.js';
 import type { CheckOutcome } from '../engine/check.js';
 import { judgePolicy, policyLabel, principalOf } from './lib/authz-match.js';
 import type { RuleVerdict, TokenFacts } from './lib/authz-match.js';
-import { skipWithoutToken, slotValue } from './lib/token-common.js';
+import { applyingRules } from './lib/policy.js';
+import { rulesForIssuer, skipWithoutToken, slotValue, tokenIssuer } from './lib/token-common.js';
 
 function closest(verdicts: readonly RuleVerdict[]): RuleVerdict | undefined {
   let best: RuleVerdict | undefined;
@@ -29,9 +30,18 @@ export default defineCheck({
   run({ token, policies }): CheckOutcome {
     const skip = skipWithoutToken(token);
     if (skip) return skip;
-    const claims = token.claims ?? {};
+    const set = slotValue(policies);
+    const rules = applyingRules(set);
+    // A token becomes request.auth.* only through a JWT rule on this proxy (ISTIO-JWT §2.2, §7.8): with
+    // none, jwt_authn never reads it and the request is judged as tokenless; with rules but none for its
+    // iss, Envoy answers 401 before any AuthorizationPolicy runs (§4.1).
+    const authenticated = rules.length > 0;
+    if (authenticated && rulesForIssuer(rules, tokenIssuer(token)).length === 0) {
+      return { status: 'skip', detail: 'the token is refused with 401 before authorization runs: see token.issuer' };
+    }
+    const claims = authenticated ? (token.claims ?? {}) : {};
     const facts: TokenFacts = { claims };
-    const aps = slotValue(policies).authorizationPolicies.filter((p) => p.applies);
+    const aps = set.authorizationPolicies.filter((p) => p.applies);
     const custom = aps.filter((p) => p.action === 'CUSTOM');
     const deny = aps.filter((p) => p.action === 'DENY');
     const allow = aps.filter((p) => p.action === 'ALLOW');
@@ -39,7 +49,11 @@ export default defineCheck({
       ? `; CUSTOM ${names(custom)} is decided by its external authorizer first and is not judged here`
       : '';
     const principal = principalOf(claims);
-    const who = principal ? `principal ${JSON.stringify(principal)}` : 'a token without iss/sub (no principal)';
+    const who = !authenticated
+      ? 'the request as tokenless (no JWT rule applies to this workload, so the token never becomes a principal)'
+      : principal
+        ? `principal ${JSON.stringify(principal)}`
+        : 'a token without iss/sub (no principal)';
 
     if (deny.length === 0 && allow.length === 0) {
       return {

@@ -133,7 +133,8 @@ function split(args: readonly string[], known: Record<string, FlagKind>) {
     }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq === -1 ? undefined : eq);
-    const kind = known[name];
+    // hasOwn: "--toString" or "--constructor" must be unknown options, not Object.prototype members.
+    const kind = Object.hasOwn(known, name) ? known[name] : undefined;
     if (!kind) throw usage(`Unknown option "--${name}".`);
     const inline = eq === -1 ? undefined : arg.slice(eq + 1);
     if (kind === 'bool') {

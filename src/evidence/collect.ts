@@ -27,6 +27,7 @@ import {
   type KeySetInfo,
   type KubeObject,
   type PodInfo,
+  type PolicySet,
   type ProxyLogEvidence,
   type Slot,
   type Target,
@@ -135,6 +136,10 @@ export function collectEvidence(options: CollectOptions): EvidencePromises {
     ]);
     // Policies cannot be judged without knowing what they must apply to, nor without the lists themselves.
     if (!svc.ok) return svc;
+    // Without the Service there is no workload to judge policies against; workload.service says why.
+    if (!svc.value.service) {
+      return missing<PolicySet>('unavailable', `Service ${ns}/${target.service} does not exist: see workload.service.`);
+    }
     if (!nsSlot.ok) return nsSlot;
     if (!ras.ok) return ras;
     if (!aps.ok) return aps;

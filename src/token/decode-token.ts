@@ -36,6 +36,22 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export type PartResult = { ok: true; value: Json } | { ok: false; code: TokenFormatProblem; message: string };
 
 /** Decodes one base64url JSON part of a compact token (header or payload). */
+const MAX_JSON_DEPTH = 32;
+
+/** Depth of nested objects/arrays, iteratively (no recursion), stopping once past `limit`. */
+function nestingDepth(root: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 export function decodeJsonPart(part: string, name: 'header' | 'payload'): PartResult {
   const bytes = decodeBase64Url(part);
   if (!bytes) {
@@ -52,6 +68,10 @@ export function decodeJsonPart(part: string, name: 'header' | 'payload'): PartRe
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, code: 'bad-json', message: `Jwt ${name} is an invalid JSON (not a JSON object).` };
+  }
+  // Real claims nest a few levels; thousands would overflow every recursive renderer downstream.
+  if (nestingDepth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    return { ok: false, code: 'bad-json', message: `Jwt ${name} is nested more than ${MAX_JSON_DEPTH} levels deep: that is not a real JWT ${name}.` };
   }
   return { ok: true, value: value as Json };
 }

@@ -2,11 +2,13 @@ import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/token-authorization.js';
 import { runCheck } from '../../src/engine/run-checks.js';
 import type { AuthorizationPolicyInfo } from '../../src/evidence/model.js';
-import { ISSUER, authorizationPolicy, context, healthyEvidence, ok, policySet } from '../support/evidence.js';
+import { ISSUER, authorizationPolicy, context, healthyEvidence, ok, policySet, rule } from '../support/evidence.js';
 
 function withPolicies(aps: AuthorizationPolicyInfo[], claims?: Record<string, unknown>) {
   const e = healthyEvidence();
-  e.policies = ok(policySet({ authorizationPolicies: aps }));
+  // The RequestAuthentication names the token's issuer, whatever the test sets it to (else Envoy answers 401 first).
+  const iss = typeof claims?.['iss'] === 'string' ? claims['iss'] : ISSUER;
+  e.policies = ok(policySet({ authorizationPolicies: aps, jwtRules: [rule({ issuer: iss })] }));
   if (claims) e.token.claims = { ...e.token.claims, ...claims };
   return runCheck(check, e, context())[0];
 }
@@ -17,6 +19,23 @@ describe('token.authorization', () => {
     expect(r?.status).toBe('pass');
     expect(r?.detail).toContain('allowed by foo/require-jwt rule 0');
     expect(r?.detail).toContain(`"${ISSUER}/user-1"`);
+  });
+
+  it('judges the request as tokenless when no JWT rule applies (the token never becomes a principal)', () => {
+    const e = healthyEvidence();
+    e.policies = ok(policySet({ jwtRules: [rule({ applies: false, reason: 'selector wants app=httpbin-v1' })] }));
+    const [r] = runCheck(check, e, context());
+    expect(r?.status).toBe('fail');
+    expect(r?.detail).toContain('rbac_access_denied_matched_policy[none]');
+    expect(r?.detail).toContain('tokenless');
+  });
+
+  it('skips when no applying rule accepts the token issuer: Envoy answers 401 before authorization', () => {
+    const e = healthyEvidence();
+    e.token.claims = { ...e.token.claims, iss: 'https://other.example' };
+    const [r] = runCheck(check, e, context());
+    expect(r).toMatchObject({ status: 'skip' });
+    expect(r?.detail).toContain('see token.issuer');
   });
 
   it('skips without applying AuthorizationPolicies', () => {
