@@ -34,6 +34,7 @@ import {
   type TokenEvidence,
 } from './model.js';
 import { normalisePolicies } from './policies.js';
+import { prefetchLikelyKeys } from './prefetch-keys.js';
 
 export const MAX_PODS_LISTED = 50;
 export const MAX_PODS_LOGGED = 3;
@@ -119,6 +120,9 @@ export function collectEvidence(options: CollectOptions): EvidencePromises {
       return lists.flatMap((l) => l ?? []);
     });
   const requestAuthentications = listAll(SECURITY_GROUP, SECURITY_VERSIONS, 'requestauthentications');
+  void Promise.all([service, requestAuthentications]).then(([svc, ras]) => {
+    if (svc.ok && ras.ok) prefetchLikelyKeys(svc.value.service?.selector, ras.value ?? [], fetcher);
+  }).catch(() => undefined);
   const authorizationPolicies = listAll(SECURITY_GROUP, SECURITY_VERSIONS, 'authorizationpolicies');
   const legacyPolicies = settle(() => source.listCustomObjects(LEGACY_GROUP, LEGACY_VERSIONS, 'policies', ns));
   const meshPolicies = settle(() => source.listCustomObjects(LEGACY_GROUP, LEGACY_VERSIONS, 'meshpolicies'));

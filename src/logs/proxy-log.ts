@@ -96,7 +96,7 @@ export class ProxyConfigScanner {
 export function scanProxyLog(text: string): ProxyJwtConfigSigns {
   const scanner = new ProxyConfigScanner();
   for (const line of linesOf(text)) {
-    if (line.trim() === '' || parseAccessLogLine(line)) continue;
+    if (line.trim() === '' || parseAccessLogLine(line, { refusalsOnly: true })) continue;
     scanner.push(line);
   }
   return scanner.result();
@@ -108,7 +108,7 @@ export function summariseProxyLog(text: string): { access: AccessLogSummary; jwt
   const scanner = new ProxyConfigScanner();
   for (const line of linesOf(text)) {
     if (line.trim() === '') continue;
-    const entry = parseAccessLogLine(line);
+    const entry = parseAccessLogLine(line, { refusalsOnly: true });
     access.pushParsed(line, entry);
     if (!entry) scanner.push(line);
   }
