@@ -86,6 +86,14 @@ export default defineCheck({
     }
     const show = (name: string): string => (typeof h[name] === 'string' ? (h[name] as string) : '(none)');
     const warnings = token.warnings.length ? `; warnings: ${token.warnings.join('; ')}` : '';
+    if (token.pastedWithBearer) {
+      // The token itself is fine, but a client that sends what was pasted gets 401 "Jwt is not in the form…".
+      return {
+        status: 'warn',
+        detail: `the text starts with "Bearer ": the JWT after it (alg ${show('alg')}, kid ${show('kid')}, fingerprint ${token.fingerprint ?? '?'}) was checked`,
+        fix: 'Send the token as `Authorization: Bearer <token>` with the word exactly once; a token stored with its prefix ends up as "Bearer Bearer …" and is refused.',
+      };
+    }
     return {
       status: 'pass',
       detail: `alg ${show('alg')}, kid ${show('kid')}, typ ${show('typ')}, fingerprint ${token.fingerprint ?? '?'}${warnings}`,

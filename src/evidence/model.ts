@@ -358,6 +358,8 @@ export interface TokenEvidence {
   claims?: Record<string, unknown>;
   /** sha256 of the token, first 12 hex digits: lets people tell tokens apart without seeing them. */
   fingerprint?: string;
+  /** The text came with a `Bearer ` word (or a whole Authorization header line), removed before decoding. */
+  pastedWithBearer?: boolean;
   warnings: string[];
   /** Per JwtRule key: the signature outcome against that rule's key set. */
   verification: Record<string, TokenVerification>;

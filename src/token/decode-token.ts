@@ -117,6 +117,7 @@ function decode(raw: string): TokenEvidence {
   }
   const token = input.token;
   ev.fingerprint = tokenFingerprint(token);
+  if (input.hadBearerPrefix) ev.pastedWithBearer = true;
 
   const parts = token.split('.');
   const [h = '', p = '', s = ''] = parts;

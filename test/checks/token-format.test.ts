@@ -58,3 +58,22 @@ describe('token.format', () => {
     expect(r?.detail).toContain('Jwt header [kid] field is not a string');
   });
 });
+
+describe('token.format with a pasted Bearer prefix', () => {
+  it('warns, names the prefix, and still reports the decoded header', async () => {
+    const { decodeToken } = await import('../../src/token/index.js');
+    const { runCheck } = await import('../../src/engine/run-checks.js');
+    const { default: check } = await import('../../src/checks/token-format.js');
+    const { context, healthyEvidence } = await import('../support/evidence.js');
+    const header = Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'k1' })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ iss: 'https://issuer.example', sub: 'u' })).toString('base64url');
+    const ev = healthyEvidence();
+    ev.token = decodeToken(`Bearer ${header}.${payload}.c2lnbmF0dXJl`);
+    const [r] = runCheck(check, ev, context());
+    expect(r?.status).toBe('warn');
+    expect(r?.detail).toContain('"Bearer "');
+    expect(r?.detail).toContain('kid k1');
+    expect(r?.fix).toContain('exactly once');
+    expect(JSON.stringify(r)).not.toContain('c2lnbmF0dXJl');
+  });
+});
