@@ -5,6 +5,9 @@
  * catalogue id has been seen passing and not passing (fail/warn/error) somewhere in the grid, and that a
  * diagnosis makes a small, fixed number of read-only Kubernetes requests.
  */
+import { readFileSync as readRoleFile } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { isAllowedByClusterRole } from '../../src/lib/rbac-rules.js';
 import { CHECK_IDS } from '../../src/checks/catalogue.js';
 import type { CheckResult, CheckStatus } from '../../src/engine/check.js';
 import { diagnose } from '../../src/engine/diagnose.js';
@@ -160,6 +163,8 @@ describe.each(CASES)('scenario %s', (name) => {
     expect(kubeRequests.length).toBeGreaterThan(0);
     expect(kubeRequests.filter((r) => r.method !== 'GET')).toEqual([]);
     expect(kubeRequests.filter((r) => r.verb !== 'get' && r.verb !== 'list')).toEqual([]);
+    // The shipped read-only ClusterRole (manifests/) must allow every request a real diagnosis makes.
+    expect(kubeRequests.filter((r) => !isAllowedByClusterRole(r, CLUSTER_ROLE)).map((r) => `${r.verb} ${r.resource}`)).toEqual([]);
     // Every log read is bounded.
     for (const r of kubeRequests.filter((q) => q.resource === 'pods/log')) {
       expect(r.query['tailLines']).toBeDefined();
@@ -185,6 +190,8 @@ describe.each(CASES)('scenario %s', (name) => {
  * MeshPolicy, in the same API group, is not asked), istiod log (1) = 10, plus one istio-proxy log per pod
  * with a sidecar, at most MAX_PODS_LOGGED.
  */
+const CLUSTER_ROLE = parseYaml(readRoleFile(new URL('../../manifests/clusterrole.yaml', import.meta.url), 'utf8'));
+
 const BASE_KUBE_REQUESTS = 10;
 /**
  * Worst case: + list service names (unknown Service), + list pods istio=pilot (pre-1.5 Pilot), + 4 lists when
