@@ -1,7 +1,8 @@
 /**
- * `npm run bench` (tsx bench/run.ts): the three benchmarks of issue 5, part 1. Starts its own fake cluster and
- * issuer (in a child process) and a temporary 100 MB log, stops everything itself, and gives up after
- * BENCH_DEADLINE_MS. Prints a table and writes bench/results.json.
+ * `npm run bench` (tsx bench/run.ts): the benchmarks of issue 5 — part 1: diagnosis time, cluster load, log
+ * parsing; part 2: Slack ack latency and queue throughput. Starts its own fake cluster and issuer (in a child
+ * process), a temporary 100 MB log, a redis-server, the fake Slack API, and the app and workers (child processes),
+ * stops everything itself, and gives up after BENCH_DEADLINE_MS. Prints a table and writes bench/results.json.
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
@@ -12,6 +13,10 @@ import { benchDiagnosisTime, GOAL_RATIO } from './diagnosis-time.js';
 import type { DiagnosisTimeResult } from './diagnosis-time.js';
 import { benchLogParse, GOAL_FRACTION_OF_FLOOR } from './log-parse.js';
 import { ServerProcess } from './server-process.js';
+import { ACK_COMMANDS, SLACK_ACK_DEADLINE_MS, benchAckLatency, startQueueBench, stopQueueBench } from './slack-ack.js';
+import type { AckLatencyResult } from './slack-ack.js';
+import { THROUGHPUT_JOBS, WORKER_CONCURRENCY, benchThroughput } from './throughput.js';
+import type { ThroughputResult } from './throughput.js';
 
 const BENCH_DEADLINE_MS = 170_000;
 const RESULTS_FILE = fileURLToPath(new URL('./results.json', import.meta.url));
@@ -43,17 +48,30 @@ async function main(): Promise<void> {
   };
   const started = performance.now();
   // The log benchmark first, while the process is small, so its RSS readings are its own.
-  process.stderr.write('bench 3/3: access-log parsing (100 MB) …\n');
+  process.stderr.write('bench 3/5: access-log parsing (100 MB) …\n');
   const logs = await benchLogParse();
   const servers = ServerProcess.spawn();
   const timing: DiagnosisTimeResult[] = [];
   const load: ClusterLoadResult[] = [];
+  let ack: AckLatencyResult | undefined;
+  const throughput: ThroughputResult[] = [];
+  let appPeakRssMiB: number | undefined;
   try {
-    process.stderr.write('bench 1/3: diagnosis time vs critical path …\n');
+    process.stderr.write('bench 1/5: diagnosis time vs critical path …\n');
     timing.push(await benchDiagnosisTime(servers, 'discovery'));
     timing.push(await benchDiagnosisTime(servers, 'jwksUri'));
-    process.stderr.write('bench 2/3: cluster load …\n');
+    process.stderr.write('bench 2/5: cluster load …\n');
     for (const c of LOAD_CASES) load.push(await benchClusterLoad(servers, c));
+    const queue = await startQueueBench();
+    try {
+      process.stderr.write(`bench 4/5: Slack ack latency (${ACK_COMMANDS} commands at once) …\n`);
+      ack = await benchAckLatency(queue);
+      process.stderr.write(`bench 5/5: queue throughput (${THROUGHPUT_JOBS} jobs, 1 and 2 workers) …\n`);
+      throughput.push(await benchThroughput(queue, servers, 1));
+      throughput.push(await benchThroughput(queue, servers, 2));
+    } finally {
+      appPeakRssMiB = await stopQueueBench(queue);
+    }
   } finally {
     await servers.stop();
   }
@@ -112,11 +130,56 @@ async function main(): Promise<void> {
       ],
     ]),
   );
+  if (ack) {
+    out.push('', `4. Slack ack latency, queue mode: ${ack.commands} signed /jwtcheck commands at once to the app (child process) + redis-server (goal p99 < ${ack.goalP99Ms} ms; Slack allows ${SLACK_ACK_DEADLINE_MS} ms)`);
+    out.push(
+      table([
+        ['p50', 'p99', 'max', 'goal', 'HTTP 200', 'enqueued', 'all enqueued after', 'alone p50 / p99', 'app CPU per command', 'app RSS peak'],
+        [
+          ms(ack.p50Ms),
+          ms(ack.p99Ms),
+          ms(ack.maxMs),
+          mark(ack.goalMet),
+          `${ack.answered200}/${ack.commands}`,
+          `${ack.enqueued}/${ack.commands}`,
+          ms(ack.allEnqueuedAfterMs),
+          `${ms(ack.aloneP50Ms)} / ${ms(ack.aloneP99Ms)}`,
+          ms(ack.appCpuMsPerCommand),
+          `${ack.appRssMiB.toFixed(0)} MiB`,
+        ],
+      ]),
+    );
+  }
+  if (throughput.length > 0) {
+    out.push('', `5. Queue throughput: ${THROUGHPUT_JOBS} /jwtcheck commands → BullMQ → workers (one child process each, concurrency ${WORKER_CONCURRENCY}), real diagnosis, ${timing[0]?.injectedLatencyMs ?? 0} ms per Kubernetes and issuer request`);
+    out.push(
+      table([
+        ['workers', 'time', 'diagnoses/s', 'parents', 'final updates', 'checklists', 'kube req/diagnosis', 'worker RSS peak', 'CPU s: workers / app / bench', 'verdicts'],
+        ...throughput.map((t) => [
+          String(t.workers),
+          `${t.seconds.toFixed(2)} s`,
+          t.diagnosesPerSecond.toFixed(1),
+          String(t.parents),
+          String(t.finalUpdates),
+          String(t.checklists),
+          t.kubeRequestsPerDiagnosis.toFixed(1),
+          t.workerRssMiB.map((r) => `${r.toFixed(0)} MiB`).join(' + '),
+          `${t.workerCpuSeconds.map((c) => c.toFixed(1)).join(' + ')} / ${t.appCpuSeconds.toFixed(1)} / ${t.benchProcessCpuSeconds.toFixed(1)}`,
+          Object.entries(t.verdicts).map(([k, v]) => `${v}× ${k}`).join(', '),
+        ]),
+      ]),
+    );
+    if (appPeakRssMiB !== undefined) out.push(`   app process RSS peak over both queue benchmarks: ${appPeakRssMiB.toFixed(0)} MiB`);
+  }
   out.push('', `whole run: ${totalSeconds.toFixed(1)} s`);
   process.stdout.write(out.join('\n') + '\n');
   writeFileSync(
     RESULTS_FILE,
-    JSON.stringify({ generatedAt: new Date().toISOString(), machine, totalSeconds, diagnosisTime: timing, clusterLoad: load, logParse: logs }, null, 2) + '\n',
+    JSON.stringify(
+      { generatedAt: new Date().toISOString(), machine, totalSeconds, diagnosisTime: timing, clusterLoad: load, logParse: logs, slackAck: ack, throughput, appPeakRssMiB },
+      null,
+      2,
+    ) + '\n',
   );
   process.stdout.write(`results: ${RESULTS_FILE}\n`);
   clearTimeout(deadline);
