@@ -8,6 +8,7 @@ import type { CheckOutcome } from '../engine/check.js';
 import { judgePolicy, policyLabel, principalOf } from './lib/authz-match.js';
 import type { RuleVerdict, TokenFacts } from './lib/authz-match.js';
 import { applyingRules } from './lib/policy.js';
+import { versionAtLeast } from './lib/version.js';
 import { rulesForIssuer, skipWithoutToken, slotValue, tokenIssuer } from './lib/token-common.js';
 
 function closest(verdicts: readonly RuleVerdict[]): RuleVerdict | undefined {
@@ -27,7 +28,9 @@ export default defineCheck({
   title: 'AuthorizationPolicies allow this token',
   docs: 'https://istio.io/latest/docs/tasks/security/authorization/authz-jwt/',
   needs: ['policies'],
-  run({ token, policies }): CheckOutcome {
+  // The Istio version decides how requestPrincipals match; unknown → the current (1.21+) way.
+  uses: ['istio'],
+  run({ token, policies, istio }): CheckOutcome {
     const skip = skipWithoutToken(token);
     if (skip) return skip;
     const set = slotValue(policies);
@@ -40,7 +43,8 @@ export default defineCheck({
       return { status: 'skip', detail: 'the token is refused with 401 before authorization runs: see token.issuer' };
     }
     const claims = authenticated ? (token.claims ?? {}) : {};
-    const facts: TokenFacts = { claims };
+    const version = istio.ok ? istio.value.version : undefined;
+    const facts: TokenFacts = { claims, wholePrincipal: version !== undefined && !versionAtLeast(version, 1, 21) };
     const aps = set.authorizationPolicies.filter((p) => p.applies);
     const custom = aps.filter((p) => p.action === 'CUSTOM');
     const deny = aps.filter((p) => p.action === 'DENY');

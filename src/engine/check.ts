@@ -37,6 +37,8 @@ export interface Check {
   docs?: string;
   /** Evidence slots read; when one of them failed to load, the engine reports `error` with its reason. */
   needs: readonly EvidenceSlotName[];
+  /** Evidence read when available; a failed read is passed to `run` as is instead of making the result `error`. */
+  uses?: readonly EvidenceSlotName[];
   run(evidence: Evidence, ctx: CheckContext): CheckOutcome | CheckOutcome[];
 }
 

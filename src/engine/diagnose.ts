@@ -98,13 +98,13 @@ async function evidenceFor(check: Check, promises: EvidencePromises): Promise<Ev
   const token = check.needs.includes('issuers') ? await promises.tokenVerified : promises.tokenDecoded;
   const evidence: Record<string, unknown> = { target: promises.target, token };
   for (const name of SLOT_NAMES) {
-    if (check.needs.includes(name)) {
+    if (check.needs.includes(name) || check.uses?.includes(name)) {
       evidence[name] = await promises[name];
     } else {
       Object.defineProperty(evidence, name, {
         enumerable: false,
         get() {
-          throw new Error(`${check.id} reads "${name}" but does not list it in needs`);
+          throw new Error(`${check.id} reads "${name}" but does not list it in needs (or uses)`);
         },
       });
     }

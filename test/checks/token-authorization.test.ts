@@ -101,3 +101,35 @@ describe('token.authorization', () => {
     expect(r?.detail).toMatch(/has no rules/);
   });
 });
+
+describe('token.authorization by Istio version', () => {
+  const slashSub = () => {
+    const e = healthyEvidence();
+    e.token.claims = { ...e.token.claims, sub: 'service-accounts/abc' };
+    e.policies = ok(policySet({
+      authorizationPolicies: [authorizationPolicy({ rules: [{ from: [{ source: { requestPrincipals: [`${ISSUER}/service-accounts/abc`] } }] }] })],
+    }));
+    return e;
+  };
+
+  it('matches the whole iss/sub before 1.21: a sub with "/" is allowed', () => {
+    const e = slashSub();
+    if (e.istio.ok) e.istio.value.version = { major: 1, minor: 20, patch: 8 };
+    const [r] = runCheck(check, e, context());
+    expect(r?.status).toBe('pass');
+  });
+
+  it('splits at the last "/" from 1.21: the same policy no longer matches (istio#52217)', () => {
+    const e = slashSub();
+    const [r] = runCheck(check, e, context());
+    expect(r?.status).toBe('fail');
+    expect(r?.detail).toContain('52217');
+  });
+
+  it('still judges when the Istio version could not be read (the 1.21+ way)', () => {
+    const e = slashSub();
+    e.istio = { ok: false, error: { code: 'forbidden', message: 'may not list pods in istio-system' } };
+    const [r] = runCheck(check, e, context());
+    expect(r?.status).toBe('fail');
+  });
+});

@@ -21,7 +21,7 @@ describe('the check registry', () => {
     for (const check of CHECKS) {
       expect(check.title.length).toBeGreaterThan(10);
       expect(check.docs).toMatch(/^https:\/\/istio\.io\//);
-      for (const slot of check.needs) expect(SLOTS.has(slot)).toBe(true);
+      for (const slot of [...check.needs, ...(check.uses ?? [])]) expect(SLOTS.has(slot)).toBe(true);
     }
   });
 });

@@ -29,6 +29,11 @@ export interface Judgement {
 
 export interface TokenFacts {
   claims: Record<string, unknown>;
+  /**
+   * Before Istio 1.21 the RBAC filter matched the whole `<iss>/<sub>` string (from istio_authn metadata);
+   * 1.21+ matches iss and sub apart after splitting the value at its last "/" (ISTIO-JWT §0, §2.3).
+   */
+  wholePrincipal?: boolean;
   /** Claims Envoy splits on spaces besides scope and permission (RequestAuthentication spaceDelimitedClaims). */
   spaceDelimitedClaims?: readonly string[];
 }
@@ -141,7 +146,11 @@ export function principalOf(claims: Record<string, unknown>): string | undefined
   return iss !== undefined && sub !== undefined ? `${iss}/${sub}` : undefined;
 }
 
-export function principalMatches(value: string, claims: Record<string, unknown>): boolean {
+export function principalMatches(value: string, claims: Record<string, unknown>, whole = false): boolean {
+  if (whole) {
+    const principal = principalOf(claims);
+    return principal !== undefined && matchString(value, principal);
+  }
   const p = parseRequestPrincipal(value);
   return matchSide(p.iss, str(claims['iss'])) && matchSide(p.sub, str(claims['sub']));
 }
@@ -272,13 +281,17 @@ function judgePrincipals(
 ): Judgement {
   const parts: Judgement[] = [];
   if (values.length) {
-    if (values.some((v) => principalMatches(v, facts.claims))) parts.push(MATCH);
+    if (values.some((v) => principalMatches(v, facts.claims, facts.wholePrincipal))) parts.push(MATCH);
     else {
-      const reasons = values.map((v) => explainPrincipalMiss(v, facts.claims) ?? '');
+      const reasons = values.map((v) =>
+        facts.wholePrincipal
+          ? `${JSON.stringify(v)} does not match the principal ${JSON.stringify(principalOf(facts.claims) ?? '(none: the token needs iss and sub)')} (whole-string match, Istio < 1.21)`
+          : (explainPrincipalMiss(v, facts.claims) ?? ''),
+      );
       parts.push(miss(`${label}: ${reasons.join('; ')}`));
     }
   }
-  const hit = notValues.find((v) => principalMatches(v, facts.claims));
+  const hit = notValues.find((v) => principalMatches(v, facts.claims, facts.wholePrincipal));
   if (hit !== undefined) {
     parts.push(miss(`${notLabel} excludes ${JSON.stringify(hit)}, which matches the token's principal ${JSON.stringify(principalOf(facts.claims) ?? '')}`));
   }
