@@ -5,7 +5,7 @@
 import { defineCheck } from '../engine/check.js';
 import { ruleOrigin, ruleSubject } from './lib/policy.js';
 import { matchingAudiences, tokenAudiences } from './lib/token-audience.js';
-import { perRuleForToken, quoteList, showValue } from './lib/token-common.js';
+import { perRuleForToken, quoteList, refusalText, showValue } from './lib/token-common.js';
 
 export default defineCheck({
   id: 'token.audience',
@@ -37,7 +37,7 @@ export default defineCheck({
         subject,
         detail:
           `token aud ${aud.length ? quoteList(aud) : '(none)'} matches none of the audiences ${quoteList(rule.audiences)} ` +
-          `of ${ruleOrigin(rule)} → 403 "Audiences in Jwt are not allowed"`,
+          `of ${ruleOrigin(rule)} → ${refusalText('Audiences in Jwt are not allowed', rule.api === 'legacy', 403)}`,
         fix: aud.length
           ? `Add ${JSON.stringify(aud[0])} to audiences in ${ruleOrigin(rule)}, or request a token for ${JSON.stringify(rule.audiences[0])} ` +
             '(OAuth "audience"/"resource" parameter, or an audience mapper at the IdP).'

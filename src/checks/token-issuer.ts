@@ -4,7 +4,7 @@
 // vs external host, Keycloak /auth) are ISTIO-JWT §7 item 1; rules without issuer (1.27+) accept any iss.
 import { defineCheck } from '../engine/check.js';
 import { applyingRules, ruleOrigin } from './lib/policy.js';
-import { quoteList, showValue, skipWithoutToken, slotValue } from './lib/token-common.js';
+import { onlyLegacy, quoteList, refusalText, showValue, skipWithoutToken, slotValue } from './lib/token-common.js';
 import { closestIssuer } from './lib/token-issuer-match.js';
 
 export default defineCheck({
@@ -49,7 +49,7 @@ export default defineCheck({
     if (iss === undefined) {
       return {
         status: 'fail',
-        detail: `the token has no iss; configured issuers: ${quoteList(configured)} → 401 "Jwt issuer is not configured"`,
+        detail: `the token has no iss; configured issuers: ${quoteList(configured)} → ${refusalText('Jwt issuer is not configured', onlyLegacy(rules))}`,
         fix: 'Use a token from the IdP named by the RequestAuthentication (its tokens carry iss), or remove issuer and set jwksUri (Istio 1.27+).',
       };
     }
@@ -61,7 +61,7 @@ export default defineCheck({
       status: 'fail',
       detail:
         `token iss ${JSON.stringify(iss)} is not a configured issuer (${quoteList(configured)}) → ` +
-        `401 "Jwt issuer is not configured"${nearText}`,
+        `${refusalText('Jwt issuer is not configured', onlyLegacy(rules))}${nearText}`,
       fix:
         `Set issuer in ${where} to exactly ${JSON.stringify(iss)} (or add a jwtRule for it), ` +
         `or make the IdP issue ${JSON.stringify(near?.configured ?? configured[0] ?? '')} ` +

@@ -6,7 +6,7 @@ import type { IssuerEvidence, JwtRule, TokenEvidence } from '../evidence/model.j
 import { defineCheck } from '../engine/check.js';
 import type { CheckOutcome } from '../engine/check.js';
 import { ruleSubject } from './lib/policy.js';
-import { perRuleForToken, quoteList, slotValue } from './lib/token-common.js';
+import { perRuleForToken, quoteList, refusalText, slotValue } from './lib/token-common.js';
 
 const RESTART_ISTIOD = 'kubectl -n istio-system rollout restart deployment/istiod';
 
@@ -47,7 +47,7 @@ function judge(rule: JwtRule, token: TokenEvidence, issuer: IssuerEvidence | und
       return {
         status: 'fail',
         subject,
-        detail: `401 "Jwks doesn't have key to match kid or alg from Jwt": ${why} (${where})`,
+        detail: `${refusalText("Jwks doesn't have key to match kid or alg from Jwt", rule.api === 'legacy')}: ${why} (${where})`,
         fix: sameKid
           ? `Make the token's alg (${alg ?? '?'}) and the key's alg agree: change the IdP's signing algorithm or the key's "alg".`
           : 'The IdP does not publish the key that signed this token: it is from another realm/tenant/environment (use that issuer), ' +
@@ -59,7 +59,7 @@ function judge(rule: JwtRule, token: TokenEvidence, issuer: IssuerEvidence | und
       return {
         status: 'fail',
         subject,
-        detail: `401 "Jwt verification fails": a key matched kid ${kid === undefined ? '(none)' : JSON.stringify(kid)} in ${where} but the signature does not verify (${v.message})`,
+        detail: `${refusalText('Jwt verification fails', rule.api === 'legacy')}: a key matched kid ${kid === undefined ? '(none)' : JSON.stringify(kid)} in ${where} but the signature does not verify (${v.message})`,
         fix:
           'The token was altered or truncated, or signed by a different key under the same kid (another environment of the IdP, ' +
           'or an HS* secret that differs): take a fresh token from the IdP this rule names.',
@@ -68,14 +68,14 @@ function judge(rule: JwtRule, token: TokenEvidence, issuer: IssuerEvidence | und
       return {
         status: 'fail',
         subject,
-        detail: `401 "Jwks doesn't have any valid public key": ${where} holds no usable signing key (${v.message})`,
+        detail: `${refusalText("Jwks doesn't have any valid public key", rule.api === 'legacy')}: ${where} holds no usable signing key (${v.message})`,
         fix: 'Fix the key set (see issuer.jwks): it must list the IdP\'s public signing keys (kty RSA/EC/OKP, use "sig").',
       };
     case 'unsupported-alg':
       return {
         status: 'fail',
         subject,
-        detail: `401 "Jwt header [alg] is not supported": alg ${alg ?? '(none)'} (${v.message})`,
+        detail: `${refusalText('Jwt header [alg] is not supported', rule.api === 'legacy')}: alg ${alg ?? '(none)'} (${v.message})`,
         fix: 'Configure the IdP to sign with RS256/ES256 (or another alg Envoy supports).',
       };
   }

@@ -4,7 +4,8 @@
 // Source: jwt_verify_lib src/jwt.cc + struct_utils.cc (exp 0/absent = no expiry), ISTIO-JWT §4.1, §7 item 4.
 import { defineCheck } from '../engine/check.js';
 import type { CheckOutcome } from '../engine/check.js';
-import { durationInWords, isoFromEpochSeconds, showValue, skipWithoutToken } from './lib/token-common.js';
+import { applyingRules } from './lib/policy.js';
+import { durationInWords, isoFromEpochSeconds, onlyLegacy, refusalText, showValue, skipWithoutToken } from './lib/token-common.js';
 
 /** jwt_verify_lib reads times as numbers (fractions truncated); anything else is a parse error. */
 function readTime(claims: Record<string, unknown>, name: 'exp' | 'nbf' | 'iat'): CheckOutcome | number | undefined {
@@ -32,9 +33,12 @@ export default defineCheck({
   title: 'Token is within its validity period (exp, nbf)',
   docs: 'https://istio.io/latest/docs/tasks/security/authentication/authn-policy/',
   needs: [],
-  run({ token }, ctx) {
+  // Only to word the refusal as the client sees it under a legacy Policy.
+  uses: ['policies'],
+  run({ token, policies }, ctx) {
     const skip = skipWithoutToken(token);
     if (skip) return skip;
+    const legacy = policies.ok && onlyLegacy(applyingRules(policies.value));
     const claims = token.claims ?? {};
     const now = Math.floor(ctx.now.getTime() / 1000);
     const skew = ctx.clockSkewSeconds;
@@ -57,7 +61,7 @@ export default defineCheck({
         status: 'fail',
         detail:
           `nbf is in ${durationInWords(nbfS - now)} (${isoFromEpochSeconds(nbfS)}, beyond the ${skew} s skew): ` +
-          `401 "Jwt not yet valid"${skewHint}`,
+          `${refusalText('Jwt not yet valid', legacy)}${skewHint}`,
         fix: 'Clock skew between the IdP and the cluster? Sync both with NTP (check `date -u` on the IdP host and a node), or wait until nbf.',
       };
     }
@@ -71,7 +75,7 @@ export default defineCheck({
     if (now > expS + skew) {
       return {
         status: 'fail',
-        detail: `expired ${durationInWords(now - expS)} ago at ${isoFromEpochSeconds(expS)}: 401 "Jwt is expired"${lifetime}`,
+        detail: `expired ${durationInWords(now - expS)} ago at ${isoFromEpochSeconds(expS)}: ${refusalText('Jwt is expired', legacy)}${lifetime}`,
         fix: 'Get a fresh token (clients must refresh before exp); if it was issued just now, check the IdP clock against the cluster (NTP).',
       };
     }

@@ -55,3 +55,18 @@ describe('token.time', () => {
     expect(r?.detail).toContain('Jwt payload [exp] field is not an integer');
   });
 });
+
+describe('token.time under a legacy Policy (Istio ≤ 1.5)', () => {
+  it('words the refusal as the client sees it: istio_authn\'s 401 body, with the JWT reason', async () => {
+    const { default: check } = await import('../../src/checks/token-time.js');
+    const { runCheck } = await import('../../src/engine/run-checks.js');
+    const { context, healthyEvidence, NOW_S, ok, policySet, rule } = await import('../support/evidence.js');
+    const e = healthyEvidence();
+    e.token.claims = { ...e.token.claims, exp: NOW_S - 7200 };
+    e.policies = ok(policySet({ jwtRules: [rule({ api: 'legacy', key: 'Policy/foo/jwt-example#0' })] }));
+    const [r] = runCheck(check, e, context());
+    expect(r?.status).toBe('fail');
+    expect(r?.detail).toContain('401 "Origin authentication failed."');
+    expect(r?.detail).toContain('Jwt is expired');
+  });
+});

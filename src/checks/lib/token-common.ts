@@ -101,3 +101,16 @@ export function slotValue<T>(slot: Slot<T>): T {
   if (!slot.ok) throw new Error(`evidence not available: ${slot.error.message}`);
   return slot.value;
 }
+
+/**
+ * What the client gets for a JWT refusal: Envoy's status string, or — when only legacy (≤ 1.5)
+ * authentication.istio.io rules apply — istio_authn's own 401 body, with Envoy's reason in brackets
+ * (the JWT filter ran with allow_missing_or_failed there; ISTIO-JWT §1.3).
+ */
+export function refusalText(status: string, legacy: boolean, code = 401): string {
+  return legacy ? `401 "Origin authentication failed." (legacy Policy; the JWT filter's reason: ${status})` : `${code} "${status}"`;
+}
+
+export function onlyLegacy(rules: readonly JwtRule[]): boolean {
+  return rules.length > 0 && rules.every((r) => r.api === 'legacy');
+}
