@@ -1,11 +1,16 @@
 // Verifies that istiod's log shows no failure to fetch the keys (discovery document or JWKS) of any JWT rule
-// that applies. In the default mode istiod fetches the keys and inlines them into every proxy; when it
-// cannot, it pushes placeholder keys and EVERY token gets 401, while tokenless requests still pass.
-// Source: ISTIO-JWT §3.1–3.3 (log lines by release, placeholder keys), §7 items 2 and 16.
-import type { IstiodKeyFetchFailure } from '../evidence/model.js';
+// that applies. In the default mode istiod fetches the keys and inlines them into every proxy; when the push
+// path cannot (or istiod says it fell back), it pushes placeholder keys and EVERY token gets 401, while
+// tokenless requests still pass. A failure of the background refresh only keeps the last good keys (a key
+// rotation is missed). In remote-JWKS mode (PILOT_JWT_ENABLE_REMOTE_JWKS=envoy) the sidecar fetches instead.
+// `ADS:LDS: ACK ERROR` lines count only when their connection id names one of the target's pods.
+// Source: ISTIO-JWT §3.1–3.3 (log lines by release, placeholder keys, remote mode), §4.2, §7 items 2 and 16.
+import type { IstiodKeyFetchFailure, JwtRule, PodInfo } from '../evidence/model.js';
 import { defineCheck } from '../engine/check.js';
 import type { CheckOutcome } from '../engine/check.js';
-import { applyingRules, ruleOrigin, ruleSubject } from './lib/policy.js';
+import { isRemoteJwksCause } from '../logs/istiod-log.js';
+import { applyingRules, plural, ruleOrigin, ruleSubject } from './lib/policy.js';
+import { jwksFetchMode } from './lib/fetch-fix.js';
 import { explainFetchCause, failureIsAboutRule, placeholderMeaning } from './lib/log-keys.js';
 import { shorten, slotValue } from './lib/token-common.js';
 
@@ -19,8 +24,8 @@ export default defineCheck({
   id: 'istiod.jwks-fetch',
   title: 'istiod fetched the keys of every issuer',
   docs: 'https://istio.io/latest/docs/ops/common-problems/security-issues/',
-  needs: ['istiodLogs', 'policies', 'istio'],
-  run({ istiodLogs, policies, istio }) {
+  needs: ['istiodLogs', 'policies', 'istio', 'pods'],
+  run({ istiodLogs, policies, istio, pods }) {
     const info = slotValue(istio);
     if (info.istiodPods.length === 0) {
       return {
@@ -36,33 +41,82 @@ export default defineCheck({
     const outcomes: CheckOutcome[] = [];
     const meaning = placeholderMeaning(info.version);
     const release = info.tag ? `Istio ${info.tag}` : 'this Istio';
+    const mode = jwksFetchMode(info.env);
     const used = new Set<IstiodKeyFetchFailure>();
+    const restart = `kubectl -n ${info.rootNamespace} rollout restart deployment/istiod`;
 
     for (const rule of rules) {
       const subject = ruleSubject(rule);
       const mine = log.fetchFailures.filter((f) => failureIsAboutRule(rule, f));
       mine.forEach((f) => used.add(f));
       if (mine.length === 0) {
-        const how = rule.jwks ? 'the keys are inline, istiod fetches nothing' : `no fetch failure in the last ${log.lines} lines of ${log.pod}`;
+        const how = rule.jwks
+          ? 'the keys are inline, istiod fetches nothing'
+          : mode === 'envoy' && rule.jwksUri
+            ? `PILOT_JWT_ENABLE_REMOTE_JWKS=envoy: the sidecar fetches ${rule.jwksUri} itself (see proxy.jwt-config), and istiod reported no missing cluster for it`
+            : `no fetch failure in the last ${log.lines} lines of ${log.pod}`;
         const updates = log.keyUpdates.length ? `; keys refreshed: ${shorten(log.keyUpdates[log.keyUpdates.length - 1] ?? '', 120)}` : '';
         outcomes.push({ status: 'pass', subject, detail: `${how}${updates}` });
         continue;
       }
+
+      // Remote-JWKS mode: istiod did not fetch at all; the sidecar is told to, through a cluster that does not exist.
+      const remote = mine.filter((f) => isRemoteJwksCause(f.cause));
+      if (remote.length > 0) {
+        const url = remote.find((f) => f.url)?.url ?? rule.jwksUri;
+        const target = url ? ` (${url})` : '';
+        outcomes.push({
+          status: 'fail',
+          subject,
+          detail:
+            `istiod runs in remote-JWKS mode${info.env['PILOT_JWT_ENABLE_REMOTE_JWKS'] ? ` (PILOT_JWT_ENABLE_REMOTE_JWKS=${info.env['PILOT_JWT_ENABLE_REMOTE_JWKS']})` : ''}: ` +
+            `the sidecar, not istiod, fetches the keys${target} for ${ruleOrigin(rule)}, but there is no mesh cluster for the key server: ${remote.map(describe).join('; ')} — ` +
+            'istiod still pushes a remote_jwks pointing at a cluster that does not exist, so the proxy logs "fetch pubkey … failed" and every token gets 401 "Jwks remote fetch is failed"',
+          fix:
+            'The pods\' sidecars (not istiod) must reach the JWKS host: create a ServiceEntry for it (plus a DestinationRule with TLS origination for https) ' +
+            'and allow egress from the workload\'s namespace; or set PILOT_JWT_ENABLE_REMOTE_JWKS=hybrid (or remove it, so istiod fetches and inlines the keys) on istiod.',
+        });
+        continue;
+      }
+
       // Most recent first; prefer a line that names a concrete cause over istiod's fallback notice.
-      const byTime = [...mine].sort((a, b) => (b.time ?? '').localeCompare(a.time ?? ''));
-      const latest = (byTime.find((f) => !explainFetchCause(f.cause, f.url).generic) ?? byTime[0]) as IstiodKeyFetchFailure;
-      // The URL is in the failure list of the detail already.
+      const byTime = (list: IstiodKeyFetchFailure[]): IstiodKeyFetchFailure[] => [...list].sort((a, b) => (b.time ?? '').localeCompare(a.time ?? ''));
+      const concrete = (list: IstiodKeyFetchFailure[]): IstiodKeyFetchFailure | undefined => list.find((f) => !explainFetchCause(f.cause, f.url).generic);
+      // Push-path failures and fallback notices mean placeholder keys, unless the keys were updated since.
+      const pushed = mine.filter((f) => f.placeholder);
+      const active = pushed.filter((f) => !recoveredSince(rule, f, log.keyUpdates));
+
+      if (pushed.length > 0) {
+        const sorted = byTime(active.length > 0 ? active : pushed);
+        // The URL is in the failure list of the detail already.
+        const latest = concrete(sorted) ?? concrete(byTime(mine)) ?? (sorted[0] as IstiodKeyFetchFailure);
+        const cause = explainFetchCause(latest.cause, undefined);
+        const recovered = active.length === 0;
+        outcomes.push({
+          status: recovered ? 'warn' : 'fail',
+          subject,
+          detail:
+            `${cause.words}: ${mine.map(describe).join('; ')} — so ${release} pushed ${meaning.pushed} for ${ruleOrigin(rule)} ` +
+            `and every token ${recovered ? 'got' : 'gets'} 401 ${meaning.status}` +
+            (recovered ? '; a later "Updated cached JWT public key" line suggests it has recovered since' : ''),
+          fix: `${cause.fix} istiod retries in the background and pushes the real keys once a fetch succeeds (or restart it: ${restart}).`,
+        });
+        continue;
+      }
+
+      // Only the background refresh failed: the proxies keep the keys istiod fetched last time.
+      const latest = concrete(byTime(mine)) ?? (byTime(mine)[0] as IstiodKeyFetchFailure);
       const cause = explainFetchCause(latest.cause, undefined);
-      const newest = byTime[0] as IstiodKeyFetchFailure;
-      const recovered = log.keyUpdates.some((u) => ruleNamesIn(u, newest));
+      const recovered = mine.every((f) => recoveredSince(rule, f, log.keyUpdates));
       outcomes.push({
-        status: recovered ? 'warn' : 'fail',
+        status: 'warn',
         subject,
         detail:
-          `${cause.words}: ${mine.map(describe).join('; ')} — so ${release} pushed ${meaning.pushed} for ${ruleOrigin(rule)} ` +
-          `and every token gets 401 ${meaning.status}` +
+          `istiod could not refresh the keys of ${ruleOrigin(rule)} (${cause.words}): ${mine.map(describe).join('; ')} — ` +
+          'it keeps the last good ones, so tokens signed with those still pass, but a key rotation is not picked up ' +
+          '(tokens with a new kid get 401 "Jwks doesn\'t have key to match kid or alg from Jwt")' +
           (recovered ? '; a later "Updated cached JWT public key" line suggests it has recovered since' : ''),
-        fix: `${cause.fix} istiod retries in the background and pushes the real keys once a fetch succeeds (or restart it: kubectl -n ${info.rootNamespace} rollout restart deployment/istiod).`,
+        fix: `${cause.fix} istiod retries with backoff (1 min doubling to 60 min); after fixing the cause, restart it to refetch at once: ${restart}.`,
       });
     }
 
@@ -72,12 +126,26 @@ export default defineCheck({
       const first = outcomes[0] as CheckOutcome;
       outcomes[0] = { ...first, detail: first.detail + note };
     }
-    if (log.ackErrors.length) {
+
+    // ACK errors are mesh-wide: only those from one of this service's proxies concern it.
+    const targetPods = slotValue(pods);
+    const ours = log.ackErrors.filter((line) => targetPods.some((p) => namesPod(line, p)));
+    const elsewhere = log.ackErrors.length - ours.length;
+    if (ours.length) {
+      const line = ours[ours.length - 1] ?? '';
+      const pod = targetPods.find((p) => namesPod(line, p));
       outcomes.push({
         status: 'fail',
-        detail: `a proxy rejected (NACKed) its JWT config: ${shorten(ackCause(log.ackErrors[log.ackErrors.length - 1] ?? ''), 300)} — it keeps its previous listener, possibly without the policy`,
+        detail:
+          `${pod ? `the proxy of ${pod.name}` : 'a proxy of this service'} rejected (NACKed) its JWT config: ${shorten(ackCause(line), 300)} — ` +
+          'it keeps its previous listener, possibly without the policy',
         fix: 'Fix the key set the error names (see issuer.jwks: unsupported kty/alg, malformed n/e, EC without crv); `istioctl proxy-status` shows the proxy as STALE/ERROR until then.',
       });
+    }
+    if (elsewhere > 0 && outcomes.length) {
+      const first = outcomes[0] as CheckOutcome;
+      const note = `; ${plural(elsewhere, 'ACK ERROR line')} about the JWT config of other proxies (not ${targetPods.length ? 'this service\'s pods' : 'known pods of this service'}) ignored`;
+      outcomes[0] = { ...first, detail: first.detail + note };
     }
     if (outcomes.length === 0) {
       return { status: 'skip', detail: 'no JWT rule applies, so istiod fetches no keys for this workload: see policy.jwt-rules' };
@@ -86,14 +154,28 @@ export default defineCheck({
   },
 });
 
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /**
- * Whether an "Updated cached JWT public key from <uri>" line names the same URL as the failure and, when both
- * carry a timestamp (istiod lines start with one), comes after it.
+ * Whether an ACK ERROR line's connection id names this pod: `<pod>.<namespace>-<n>` (1.1+) or
+ * `sidecar~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local-<n>` (1.0).
  */
-function ruleNamesIn(updateLine: string, failure: IstiodKeyFetchFailure): boolean {
-  if (!failure.url || !updateLine.includes(failure.url)) return false;
-  const at = /^\s*(\d{4}-\d{2}-\d{2}T[\d:.]+Z?)/.exec(updateLine)?.[1];
-  return !at || !failure.time || at > failure.time;
+export function namesPod(line: string, pod: Pick<PodInfo, 'name' | 'namespace'>): boolean {
+  return new RegExp(`(?:^|[\\s~])${escapeRe(`${pod.name}.${pod.namespace}`)}(?:~|-\\d+(?=\\s|$))`).test(line);
+}
+
+/**
+ * Whether a later "Updated cached JWT public key from <uri>" line is about this rule (the same URL as the failure,
+ * or any URL of the rule's issuer) and, when both carry a timestamp (istiod lines start with one), comes after it.
+ */
+function recoveredSince(rule: JwtRule, failure: IstiodKeyFetchFailure, keyUpdates: readonly string[]): boolean {
+  return keyUpdates.some((line) => {
+    const url = /Updated cached JWT public key from "([^"]*)"/.exec(line)?.[1];
+    if (!url) return false;
+    if (url !== failure.url && !failureIsAboutRule(rule, { url })) return false;
+    const at = /^\s*(\d{4}-\d{2}-\d{2}T[\d:.]+Z?)/.exec(line)?.[1];
+    return !at || !failure.time || at > failure.time;
+  });
 }
 
 /** `… ADS:LDS: ACK ERROR <conn> <code>:<envoy message>`: the message is what matters; drop time, level, scope. */

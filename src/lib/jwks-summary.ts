@@ -1,11 +1,14 @@
-import { X509Certificate } from 'node:crypto';
+import { createPublicKey, X509Certificate } from 'node:crypto';
 import type { JwkSummary, KeySetInfo } from '../evidence/model.js';
 
 /**
  * Reads a key set the way Envoy's jwt_verify_lib does (google/jwt_verify_lib src/jwks.cc), so that
  * "usable" means what the proxy would think, and problems use Envoy's own status strings.
- * Recent jwt_verify_lib skips a bad key and keeps the good ones; releases before ~2021 stopped at the
- * first bad key and rejected the whole set (which, inline, NACKs the listener): so any bad key matters.
+ * google/jwt_verify_lib stops at the first key it cannot load and fails the whole set with that key's
+ * status (inline, that NACKs the listener: ISTIO-JWT §4.2); only the newest Envoy, with its in-tree copy
+ * (source/common/jwt/jwks.cc), skips a bad key when another one loads. So any bad key matters.
+ * Envoy never reads `use`: an encryption key (Keycloak's RSA-OAEP key) loads like any other RSA key.
+ * Non-object entries of [keys] are skipped by every version.
  */
 
 export type JwksSummaryResult = { ok: true; value: KeySetInfo } | { ok: false; message: string };
@@ -63,22 +66,53 @@ export function placeholderMarkersIn(text: string): string[] {
 
 // ---------------------------------------------------------------- one key
 
-const EC_ALG_CRV: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
+const EC_ALG_CRV = new Map([
+  ['ES256', 'P-256'],
+  ['ES384', 'P-384'],
+  ['ES512', 'P-521'],
+]);
+const EC_CURVES = new Set(EC_ALG_CRV.values());
 const HMAC_ALGS = new Set(['HS256', 'HS384', 'HS512']);
 const ED25519_PUBLIC_KEY_BYTES = 32;
+
+const EC_COORDINATE_BYTES: Record<string, number> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
+
+/** Big-endian bytes as BN_bin2bn reads them, re-encoded at the curve's fixed width (undefined: too big). */
+function fixedWidth(bytes: Buffer, width: number): Buffer | undefined {
+  const first = bytes.findIndex((b) => b !== 0);
+  const significant = first < 0 ? Buffer.alloc(0) : bytes.subarray(first);
+  if (significant.length > width) return undefined;
+  return Buffer.concat([Buffer.alloc(width - significant.length), significant]);
+}
+
+function pointOnCurve(curve: string, x: Buffer, y: Buffer): boolean {
+  const width = EC_COORDINATE_BYTES[curve] ?? 0;
+  const fx = fixedWidth(x, width);
+  const fy = fixedWidth(y, width);
+  if (!fx || !fy) return false;
+  try {
+    createPublicKey({ key: { kty: 'EC', crv: curve, x: fx.toString('base64url'), y: fy.toString('base64url') }, format: 'jwk' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Envoy's verdict on one JWK: undefined when it loads, else its status string. */
 function envoyKeyProblem(key: Json): string | undefined {
   const kty = key['kty'];
   if (kty === undefined) return '[kty] is missing in [keys]';
   if (typeof kty !== 'string') return '[kty] is bad in [keys]';
-  const alg = typeof key['alg'] === 'string' ? key['alg'] : '';
+  // jwt_verify_lib: an `alg` that is not a string counts as absent; a string one (even "") is checked.
+  const algSpecified = typeof key['alg'] === 'string';
+  const alg = algSpecified ? (key['alg'] as string) : '';
   const str = (name: string): string | undefined | null =>
     key[name] === undefined ? undefined : typeof key[name] === 'string' ? key[name] : null;
 
   switch (kty) {
     case 'RSA': {
-      if (alg !== '' && !alg.startsWith('RS') && !alg.startsWith('PS')) {
+      // Only the prefix is checked: RSA-OAEP / RSA-OAEP-256 / RSA1_5 (encryption algs) start with "RS" and load.
+      if (algSpecified && !alg.startsWith('RS') && !alg.startsWith('PS')) {
         return `[alg] is not started with [RS] or [PS] for an RSA key (alg is "${alg}")`;
       }
       const n = str('n');
@@ -90,35 +124,42 @@ function envoyKeyProblem(key: Json): string | undefined {
       const nBytes = decodeBase64Url(n);
       const eBytes = decodeBase64Url(e);
       if (!nBytes || !eBytes || nBytes.length === 0) return 'Jwks RSA [n] or [e] field is missing or has a parse error';
-      // jwt_verify_lib refuses any exponent other than 3 and 65537.
-      const exponent = eBytes.length <= 6 ? eBytes.readUIntBE(0, Math.max(eBytes.length, 1)) : -1;
-      if (eBytes.length === 0 || (exponent !== 3 && exponent !== 65537)) {
+      // jwt_verify_lib refuses any exponent other than 3 and 65537 (BN_cmp_word: leading zero bytes do not count).
+      const firstNonZero = eBytes.findIndex((b) => b !== 0);
+      const significant = firstNonZero < 0 ? eBytes.subarray(eBytes.length) : eBytes.subarray(firstNonZero);
+      const exponent = significant.length === 0 ? 0 : significant.length <= 6 ? significant.readUIntBE(0, significant.length) : -1;
+      if (exponent !== 3 && exponent !== 65537) {
         return 'Jwks RSA [n] or [e] field is missing or has a parse error (e must be 3 or 65537)';
       }
       return undefined;
     }
     case 'EC': {
-      if (alg !== '' && !alg.startsWith('ES')) return `[alg] is not started with [ES] for an EC key (alg is "${alg}")`;
-      const crv = str('crv');
-      if (crv === null) return '[crv] field is not string for an EC key';
-      if (alg !== '' && crv !== undefined && crv !== '' && EC_ALG_CRV[alg] !== crv) {
+      // ECDH-ES* (key agreement) keys do not start with "ES": Envoy refuses them.
+      if (algSpecified && !alg.startsWith('ES')) return `[alg] is not started with [ES] for an EC key (alg is "${alg}")`;
+      const crvField = str('crv');
+      if (crvField === null) return '[crv] field is not string for an EC key';
+      const crv = crvField ?? '';
+      if (algSpecified && crv !== '' && EC_ALG_CRV.get(alg) !== crv) {
         return `[crv] field specified is not compatible with [alg] for an EC key (${crv} with ${alg})`;
       }
-      const effective = crv || EC_ALG_CRV[alg] || (alg === '' ? 'P-256' : undefined);
-      if (effective === undefined || !Object.values(EC_ALG_CRV).includes(effective)) {
-        return '[crv] or [alg] field is not supported for an EC key';
-      }
+      // Neither alg nor crv: P-256. Otherwise alg ES256/384/512 or crv P-256/384/521 picks the curve.
+      const curve = !algSpecified && crv === '' ? 'P-256' : (EC_ALG_CRV.get(alg) ?? (EC_CURVES.has(crv) ? crv : undefined));
+      if (curve === undefined) return '[crv] or [alg] field is not supported for an EC key';
       const x = str('x');
       const y = str('y');
       if (x === undefined) return '[x] field is missing for an EC key';
       if (x === null) return '[x] field is not string for an EC key';
       if (y === undefined) return '[y] field is missing for an EC key';
       if (y === null) return '[y] field is not string for an EC key';
-      if (!decodeBase64Url(x) || !decodeBase64Url(y)) return 'Jwks EC [x] or [y] field is an invalid Base64.';
+      const xBytes = decodeBase64Url(x);
+      const yBytes = decodeBase64Url(y);
+      if (!xBytes || !yBytes) return 'Jwks EC [x] or [y] field is an invalid Base64.';
+      // EC_KEY_set_public_key_affine_coordinates: the point must lie on the curve.
+      if (!pointOnCurve(curve, xBytes, yBytes)) return 'Jwks EC [x] and [y] fields have a parse error.';
       return undefined;
     }
     case 'oct': {
-      if (alg !== '' && !HMAC_ALGS.has(alg)) return `[alg] does not start with [HS] for an HMAC key (alg is "${alg}")`;
+      if (algSpecified && !HMAC_ALGS.has(alg)) return `[alg] does not start with [HS] for an HMAC key (alg is "${alg}")`;
       const k = str('k');
       if (k === undefined) return '[k] field is missing for an HMAC key';
       if (k === null) return '[k] field is not string for an HMAC key';
@@ -127,7 +168,7 @@ function envoyKeyProblem(key: Json): string | undefined {
       return undefined;
     }
     case 'OKP': {
-      if (alg !== '' && alg !== 'EdDSA') return `[alg] is not [EdDSA] for an OKP key (alg is "${alg}")`;
+      if (algSpecified && alg !== 'EdDSA') return `[alg] is not [EdDSA] for an OKP key (alg is "${alg}")`;
       const crv = str('crv');
       if (crv === undefined) return '[crv] field is missing for an OKP key';
       if (crv === null) return '[crv] field is not string for an OKP key';
@@ -150,8 +191,16 @@ export function envoyLoadsKey(key: unknown): boolean {
   return isObject(key) && envoyKeyProblem(key) === undefined;
 }
 
+/** The problem of a [keys] entry that is not an object: Envoy skips it, it does not fail the set. */
+export const SKIPPED_ENTRY_PROBLEM = 'not a JSON object (Envoy skips it)';
+
+/** Whether Envoy skips this entry silently (not a JSON object) rather than failing on it. */
+export function envoySkipsEntry(k: JwkSummary): boolean {
+  return !k.usable && k.problem === SKIPPED_ENTRY_PROBLEM;
+}
+
 export function summariseJwk(key: unknown): JwkSummary {
-  if (!isObject(key)) return { usable: false, problem: 'not a JSON object (Envoy skips it)' };
+  if (!isObject(key)) return { usable: false, problem: SKIPPED_ENTRY_PROBLEM };
   const pick = (name: string): string | undefined => (typeof key[name] === 'string' ? (key[name] as string) : undefined);
   const summary: JwkSummary = { usable: true };
   const kid = pick('kid');
@@ -174,11 +223,9 @@ export function summariseJwk(key: unknown): JwkSummary {
   } else if (problem !== undefined) {
     summary.usable = false;
     summary.problem = problem;
-  } else if (use === 'enc') {
-    // Envoy does not read `use`, but a key published for encryption is not what tokens are signed with.
-    summary.usable = false;
-    summary.problem = 'an encryption key (use "enc"), not a signing key';
   }
+  // A loadable `use: "enc"` key stays usable: Envoy loads it (it never reads `use`) and tries it like any
+  // other key whose kid/alg match the token; `use` stays in the summary so describeKeys can show it.
   return summary;
 }
 
@@ -249,7 +296,7 @@ export function describeKeys(keys: readonly JwkSummary[]): string {
   const parts = keys.map((k) => {
     const kind = k.alg ?? (k.kty === 'EC' && k.crv ? `EC ${k.crv}` : (k.kty ?? 'unknown kty'));
     const id = k.kid !== undefined ? `kid=${k.kid}` : '(no kid)';
-    const note = k.placeholder ? ' [Istio placeholder]' : !k.usable ? ' [unusable]' : '';
+    const note = k.placeholder ? ' [Istio placeholder]' : !k.usable ? ' [unusable]' : k.use !== undefined && k.use !== 'sig' ? ` [use=${k.use}]` : '';
     return `${kind} ${id}${note}`;
   });
   return `${keys.length} key${keys.length === 1 ? '' : 's'}: ${parts.join(', ')}`;

@@ -1,8 +1,11 @@
 /**
  * Finds istiod's key-fetch failures (ISTIO-JWT.md §3.2, every wording since 1.5) in its log. When istiod
- * cannot fetch an issuer's keys it pushes placeholder keys and every token fails, while nothing in the
- * RequestAuthentication looks wrong: these lines are the proof. Accepts the default text encoding
- * (`<time>\t<level>\t<scope>\t<msg>`), JSON encoding, and a `kubectl --timestamps` prefix.
+ * cannot fetch an issuer's keys on the push path it pushes placeholder keys and every token fails, while
+ * nothing in the RequestAuthentication looks wrong: these lines are the proof. The background refresh path
+ * (`Failed to GET from … Retry in 1s`, `Failed to refresh JWT public key from`, `Failed to resolve Jwks from
+ * issuer`) keeps the last good keys instead, so its failures are marked `placeholder: false`.
+ * Accepts the default text encoding (`<time>\t<level>\t<scope>\t<msg>`), JSON encoding, and a
+ * `kubectl --timestamps` prefix.
  */
 import type { IstiodKeyFetchFailure, IstiodLogEvidence } from '../evidence/model.js';
 import { DISCOVERY_PATH } from '../lib/oidc-discovery.js';
@@ -51,78 +54,108 @@ export function parseIstiodLine(raw: string): IstiodLogLine | undefined {
 
 // ---------------------------------------------------------------- the key-fetch lines
 
-interface FetchFailureMatch {
+/**
+ * Which code path logged the line (istio/istio pilot/pkg/model/jwks_resolver.go): the fallback notice and the
+ * push-path errors mean placeholder keys were pushed; refresh/retry errors mean the last good keys stay;
+ * `remote` is PILOT_JWT_ENABLE_REMOTE_JWKS=envoy with no mesh cluster for the key host (§3.3).
+ */
+export type FetchPath = 'fallback' | 'push' | 'refresh' | 'remote';
+
+export interface FetchFailureMatch {
   issuer?: string;
   url?: string;
   cause: string;
+  path: FetchPath;
+  /** istiod pushed placeholder keys because of this failure: `fallback` and `push` lines. */
   placeholder: boolean;
 }
+
+/** The cause given to the remote-JWKS-mode line; checks recognise it with isRemoteJwksCause. */
+export const REMOTE_JWKS_CAUSE = 'no Envoy cluster for the key URL (remote JWKS mode)';
+export const isRemoteJwksCause = (cause: string): boolean => cause.startsWith(REMOTE_JWKS_CAUSE);
+
+type PatternResult = Omit<FetchFailureMatch, 'placeholder' | 'path'>;
 
 const Q = '"([^"]*)"';
 
 /** Each known wording, newest first; `cause` is the text after `": `. */
-const PATTERNS: { re: RegExp; build: (m: RegExpExecArray) => FetchFailureMatch }[] = [
+const PATTERNS: { re: RegExp; path: FetchPath; build: (m: RegExpExecArray) => PatternResult }[] = [
   {
     // 1.28.5+ / 1.29.1+ (warn)
     re: /JWKS fetch failed for issuer (\S+) \((\S*)\), using public-only JWKS with discarded private key/,
-    build: (m) => ({ issuer: m[1], url: m[2], cause: 'istiod could not fetch the keys and pushed its public-only placeholder JWKS', placeholder: true }),
+    path: 'fallback',
+    build: (m) => ({ issuer: m[1], url: m[2], cause: 'istiod could not fetch the keys and pushed its public-only placeholder JWKS' }),
   },
   {
     // 1.15–1.28.4 / 1.29.0 (info level)
     re: /The JWKS key is not yet fetched for issuer (\S+) \((\S*)\), using a fake JWKS for now/,
-    build: (m) => ({ issuer: m[1], url: m[2], cause: 'the keys were not fetched yet; istiod pushed a fake JWKS', placeholder: true }),
+    path: 'fallback',
+    build: (m) => ({ issuer: m[1], url: m[2], cause: 'the keys were not fetched yet; istiod pushed a fake JWKS' }),
   },
   {
     // 1.10–1.14 fallback notice
     re: new RegExp(`Failed to fetch jwt public key from issuer ${Q}, jwks uri ${Q}: (.*)$`),
-    build: (m) => ({ issuer: m[1], url: m[2], cause: m[3] ?? '', placeholder: true }),
+    path: 'fallback',
+    build: (m) => ({ issuer: m[1], url: m[2], cause: m[3] ?? '' }),
   },
   {
     // 1.5–1.9 fallback notice
     re: new RegExp(`Failed to fetch jwt public key from ${Q}: (.*)$`),
-    build: (m) => ({ url: m[1], cause: m[2] ?? '', placeholder: true }),
+    path: 'fallback',
+    build: (m) => ({ url: m[1], cause: m[2] ?? '' }),
   },
   {
+    // Discovery: logged on the push path and, followed by a refresh line, on the refresh path (see classify).
     re: new RegExp(`Failed to fetch jwks_uri from ${Q}: (.*)$`),
+    path: 'push',
     build: (m) => {
       const url = m[1] ?? '';
-      const out: FetchFailureMatch = { url, cause: m[2] ?? '', placeholder: false };
+      const out: PatternResult = { url, cause: m[2] ?? '' };
       if (url.endsWith(DISCOVERY_PATH)) out.issuer = url.slice(0, -DISCOVERY_PATH.length);
       return out;
     },
   },
   {
-    // "Failed to get jwks URI from issuer", older "Failed to jwks URI from"
+    // "Failed to get jwks URI from issuer", older "Failed to jwks URI from" (push path)
     re: new RegExp(`Failed to (?:get )?jwks URI from (?:issuer )?${Q}: (.*)$`),
-    build: (m) => ({ issuer: m[1], cause: m[2] ?? '', placeholder: false }),
+    path: 'push',
+    build: (m) => ({ issuer: m[1], cause: m[2] ?? '' }),
   },
   {
-    // ≥1.29 "from jwks URI", ≤1.28 "from"
+    // ≥1.29 "from jwks URI", ≤1.28 "from" (push path)
     re: new RegExp(`Failed to fetch public key from (?:jwks URI )?${Q}: (.*)$`),
-    build: (m) => ({ url: m[1], cause: m[2] ?? '', placeholder: false }),
+    path: 'push',
+    build: (m) => ({ url: m[1], cause: m[2] ?? '' }),
   },
   {
+    // Only the refresh path retries (ISTIO-JWT §3.1).
     re: new RegExp(`Failed to GET from ${Q}: (.*?)(?:\\. Retry in \\S+)?$`),
-    build: (m) => ({ url: m[1], cause: m[2] ?? '', placeholder: false }),
+    path: 'refresh',
+    build: (m) => ({ url: m[1], cause: m[2] ?? '' }),
   },
   {
     re: new RegExp(`Failed to refresh JWT public key from ${Q}: (.*)$`),
-    build: (m) => ({ url: m[1], cause: m[2] ?? '', placeholder: false }),
+    path: 'refresh',
+    build: (m) => ({ url: m[1], cause: m[2] ?? '' }),
   },
   {
     re: new RegExp(`Failed to resolve Jwks from issuer ${Q}: (.*)$`),
-    build: (m) => ({ issuer: m[1], cause: m[2] ?? '', placeholder: false }),
+    path: 'refresh',
+    build: (m) => ({ issuer: m[1], cause: m[2] ?? '' }),
   },
   {
+    // No CA bundle: every fetch fails, on both paths.
     re: new RegExp(`pilot does not support fetch public key through https endpoint ${Q}`),
-    build: (m) => ({ url: m[1], cause: 'istiod has no CA bundle to fetch https key URLs', placeholder: false }),
+    path: 'push',
+    build: (m) => ({ url: m[1], cause: 'istiod has no CA bundle to fetch https key URLs' }),
   },
   {
     // PILOT_JWT_ENABLE_REMOTE_JWKS=envoy with no cluster for the key host (scope authn)
     re: /Failed to look up Envoy cluster (.*?)\. Please create ServiceEntry/,
+    path: 'remote',
     build: (m) => {
       const detail = m[1] ?? '';
-      const out: FetchFailureMatch = { cause: `no Envoy cluster for the key URL (remote JWKS mode): ${detail}`, placeholder: false };
+      const out: PatternResult = { cause: `${REMOTE_JWKS_CAUSE}: ${detail}` };
       const url = /https?:\/\/[^\s"]+/.exec(detail)?.[0];
       if (url) out.url = url;
       return out;
@@ -130,17 +163,19 @@ const PATTERNS: { re: RegExp; build: (m: RegExpExecArray) => FetchFailureMatch }
   },
 ];
 
+const placeholderPath = (path: FetchPath): boolean => path === 'fallback' || path === 'push';
+
 /** Go's http client wraps errors as `Get "<url>": <cause>`: the inner cause is what the user acts on. */
 function simplifyCause(cause: string): string {
   return cause.replace(/^(?:Get|Post|GET) "[^"]*": /, '').trim();
 }
 
 export function matchKeyFetchFailure(msg: string): FetchFailureMatch | undefined {
-  for (const { re, build } of PATTERNS) {
+  for (const { re, path, build } of PATTERNS) {
     const m = re.exec(msg);
     if (!m) continue;
     const found = build(m);
-    const out: FetchFailureMatch = { cause: simplifyCause(found.cause), placeholder: found.placeholder };
+    const out: FetchFailureMatch = { cause: simplifyCause(found.cause), path, placeholder: placeholderPath(path) };
     if (found.issuer) out.issuer = found.issuer;
     if (found.url) out.url = found.url;
     return out;
@@ -162,13 +197,34 @@ function pushBounded(list: string[], value: string): void {
   if (list.length > MAX_LINES_KEPT) list.shift();
 }
 
+/** Whether two failures name the same URL or the same issuer. */
+function sameTarget(a: FetchFailureMatch, b: FetchFailureMatch): boolean {
+  const noSlash = (u: string | undefined): string => (u ?? '').replace(/\/$/, '');
+  return (!!a.url && a.url === b.url) || (!!a.issuer && noSlash(a.issuer) === noSlash(b.issuer));
+}
+
+/**
+ * A discovery failure (`Failed to fetch jwks_uri from`) is logged by both paths; the line istiod writes next
+ * for the same issuer/URL tells which: a refresh line (`Failed to refresh JWT public key from`, `Failed to
+ * resolve Jwks from issuer`) makes it a refresh failure; otherwise (fallback notice, `Failed to get jwks URI
+ * from issuer`, nothing) it stays a push failure.
+ */
+function classifyDiscoveryLines(found: { failure: FetchFailureMatch; discovery: boolean }[]): void {
+  found.forEach((entry, i) => {
+    if (!entry.discovery) return;
+    const next = found.slice(i + 1).find((o) => sameTarget(o.failure, entry.failure));
+    if (next?.failure.path === 'refresh') {
+      entry.failure.path = 'refresh';
+      entry.failure.placeholder = false;
+    }
+  });
+}
+
 export function scanIstiodLog(text: string): Omit<IstiodLogEvidence, 'pod'> {
   let lines = 0;
-  const groups = new Map<string, IstiodKeyFetchFailure>();
   const ackErrors: string[] = [];
   const keyUpdates: string[] = [];
-  /** url → issuer, learned from lines that name both, to label lines that name only the url. */
-  const issuerOfUrl = new Map<string, string>();
+  const found: { failure: FetchFailureMatch; time: string | undefined; discovery: boolean }[] = [];
 
   for (const raw of linesOf(text)) {
     if (raw.trim() === '') continue;
@@ -183,7 +239,14 @@ export function scanIstiodLog(text: string): Omit<IstiodLogEvidence, 'pod'> {
     if (update) pushBounded(keyUpdates, `${stamp}${update[0]}`);
 
     const failure = matchKeyFetchFailure(msg);
-    if (!failure) continue;
+    if (failure) found.push({ failure, time, discovery: msg.includes('Failed to fetch jwks_uri from') });
+  }
+  classifyDiscoveryLines(found);
+
+  const groups = new Map<string, IstiodKeyFetchFailure>();
+  /** url → issuer, learned from lines that name both, to label lines that name only the url. */
+  const issuerOfUrl = new Map<string, string>();
+  for (const { failure, time } of found) {
     if (failure.issuer && failure.url) issuerOfUrl.set(failure.url, failure.issuer);
     const key = `${failure.issuer ?? ''}\u0000${failure.url ?? ''}\u0000${failure.cause}`;
     const group = groups.get(key);
@@ -191,6 +254,7 @@ export function scanIstiodLog(text: string): Omit<IstiodLogEvidence, 'pod'> {
       group.count += 1;
       const t = later(group.time, time);
       if (t !== undefined) group.time = t;
+      // A group that holds any push-path or fallback line means placeholder keys were pushed.
       group.placeholder ||= failure.placeholder;
     } else {
       const created: IstiodKeyFetchFailure = { cause: redactLine(failure.cause), placeholder: failure.placeholder, count: 1 };

@@ -19,13 +19,23 @@ const show = (v: unknown): string => {
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 };
 
-/** jwt_verify_lib reads iat/nbf/exp with GetInt64: a JSON number holding a non-negative integer. */
+/** 2^64: StructUtils::GetUInt64 refuses numbers at or above it. */
+const UINT64_LIMIT = 18446744073709551616;
+
+/**
+ * jwt_verify_lib reads iat/nbf/exp with StructUtils::GetUInt64 (google/jwt_verify_lib src/struct_utils.cc):
+ * any JSON number in [0, 2^64) is accepted and a fraction is truncated (RFC 7519 NumericDate allows one);
+ * only a non-number ("… is not an integer") and a negative or huge number ("… is not a positive 64 bit
+ * integer") are refused.
+ */
 function integerClaimProblem(name: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
+  if (typeof value !== 'number') {
     return `Envoy rejects this token: "Jwt payload [${name}] field is not an integer" (${name} is ${show(value)}; it must be seconds since 1970 as a JSON number).`;
   }
-  if (value < 0) return `Envoy rejects this token: "Jwt payload [${name}] field is not a positive 64 bit integer" (${name} is ${value}).`;
+  if (value < 0 || value >= UINT64_LIMIT) {
+    return `Envoy rejects this token: "Jwt payload [${name}] field is not a positive 64 bit integer" (${name} is ${value}).`;
+  }
   return undefined;
 }
 

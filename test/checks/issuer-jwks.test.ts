@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { exportJWK, generateKeyPair } from 'jose';
+import { summariseJwks } from '../../src/lib/jwks-summary.js';
 import check from '../../src/checks/issuer-jwks.js';
 import { runCheck } from '../../src/engine/run-checks.js';
 import { context, healthyEvidence, ISSUER, issuerEvidence, ok } from '../support/evidence.js';
@@ -35,7 +37,7 @@ describe('issuer.jwks', () => {
     expect(r?.fix).toContain('istiod');
   });
 
-  it('fails on an unusable key next to a good one (listener rejection)', () => {
+  it('fails on an unloadable key next to a good one, naming the listener rejection, not "no valid public key"', () => {
     const [r] = runCheck(
       check,
       withIssuer({
@@ -43,14 +45,70 @@ describe('issuer.jwks', () => {
         keySetUrl: undefined,
         ...keys([
           { kid: 'key-1', kty: 'RSA', alg: 'RS256', usable: true },
-          { kid: 'enc', kty: 'RSA', alg: 'RSA-OAEP', usable: false, problem: '[alg] is not started with [RS] or [PS] for an RSA key' },
+          { kid: 'ecdh', kty: 'EC', alg: 'ECDH-ES', use: 'enc', usable: false, problem: '[alg] is not started with [ES] for an EC key (alg is "ECDH-ES")' },
         ]),
       }),
       context(),
     );
     expect(r?.status).toBe('fail');
     expect(r?.detail).toContain('whole listener');
-    expect(r?.detail).toContain('RSA-OAEP');
+    expect(r?.detail).toContain('ECDH-ES');
+    expect(r?.detail).toContain('in jwt_authn config has invalid local jwks: [alg] is not started with [ES] for an EC key"');
+    expect(r?.detail).toContain('keeps its previous config');
+    expect(r?.detail).not.toContain("Jwks doesn't have any valid public key");
+  });
+
+  it('fails a set of only unloadable keys with the listener rejection too', () => {
+    const [r] = runCheck(
+      check,
+      withIssuer(keys([{ kid: 'h', kty: 'OCT', usable: false, problem: '[kty] is not supported in [keys] (kty is "OCT")' }])),
+      context(),
+    );
+    expect(r?.status).toBe('fail');
+    expect(r?.detail).toContain('None of the 1 key');
+    expect(r?.detail).toContain('istiod inlines the set');
+    expect(r?.detail).toContain('invalid local jwks: [kty] is not supported in [keys]"');
+    expect(r?.detail).not.toContain("Jwks doesn't have any valid public key");
+  });
+
+  it('treats a set of only non-object entries as empty (Envoy skips them)', () => {
+    const [r] = runCheck(check, withIssuer(keys([{ usable: false, problem: 'not a JSON object (Envoy skips it)' }])), context());
+    expect(r?.status).toBe('fail');
+    expect(r?.detail).toContain("Jwks doesn't have any valid public key");
+  });
+
+  it('passes the default Keycloak key set (RS256 sig key + RSA-OAEP enc key), noting the enc key', async () => {
+    const sig = { ...(await exportJWK((await generateKeyPair('RS256', { extractable: true })).publicKey)), kid: 'sig-1', alg: 'RS256', use: 'sig' };
+    const enc = { ...(await exportJWK((await generateKeyPair('RS256', { extractable: true })).publicKey)), kid: 'enc-1', alg: 'RSA-OAEP', use: 'enc' };
+    const parsed = summariseJwks(JSON.stringify({ keys: [sig, enc] }));
+    if (!parsed.ok) throw new Error(parsed.message);
+    const [r] = runCheck(check, withIssuer({ keySet: ok(parsed.value) }), context());
+    expect(r?.status).toBe('pass');
+    expect(r?.detail).toContain('RSA RSA-OAEP kid enc-1 use enc');
+    expect(r?.detail).toContain('Envoy ignores "use"');
+  });
+
+  it('says the sidecar must reach the jwksUri in remote-JWKS mode (PILOT_JWT_ENABLE_REMOTE_JWKS=envoy)', () => {
+    const e = withIssuer({ keySet: { ok: false, error: { code: 'timeout', message: 'timed out after 5000 ms' } } });
+    if (e.istio.ok) e.istio.value.env = { PILOT_JWT_ENABLE_REMOTE_JWKS: 'envoy' };
+    const [r] = runCheck(check, e, context());
+    expect(r?.status).toBe('error');
+    expect(r?.fix).toContain("workload's pods can reach");
+    expect(r?.fix).toContain('Jwks remote fetch is failed');
+    expect(r?.fix).toContain('ServiceEntry');
+    expect(r?.fix).not.toContain('istiod can reach');
+  });
+
+  it('words unloadable keys as a failed remote fetch in remote-JWKS mode', () => {
+    const e = withIssuer(keys([
+      { kid: 'key-1', kty: 'RSA', alg: 'RS256', usable: true },
+      { kid: 'x', kty: 'EC', alg: 'ECDH-ES', usable: false, problem: '[alg] is not started with [ES] for an EC key' },
+    ]));
+    if (e.istio.ok) e.istio.value.env = { PILOT_JWT_ENABLE_REMOTE_JWKS: 'envoy' };
+    const [r] = runCheck(check, e, context());
+    expect(r?.status).toBe('fail');
+    expect(r?.detail).toContain('Jwks remote fetch is failed');
+    expect(r?.detail).not.toContain('listener');
   });
 
   it('warns on a duplicate kid', () => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/istiod-jwks-fetch.js';
 import { runCheck } from '../../src/engine/run-checks.js';
 import type { Evidence, IstiodKeyFetchFailure } from '../../src/evidence/model.js';
-import { ISSUER, JWKS_URI, context, healthyEvidence, ok, policySet, rule } from '../support/evidence.js';
+import { scanIstiodLog } from '../../src/logs/istiod-log.js';
+import { ISSUER, JWKS_URI, context, healthyEvidence, ok, pod, policySet, rule } from '../support/evidence.js';
 
 function withFailures(failures: IstiodKeyFetchFailure[], tweak?: (e: Evidence) => void) {
   const e = healthyEvidence();
@@ -84,5 +85,117 @@ describe('istiod.jwks-fetch', () => {
     const [r] = runCheck(check, e, context());
     expect(r?.status).toBe('skip');
     expect(r?.detail).toContain('istiod not found in istio-system: managed control plane?');
+  });
+
+  describe('push path versus refresh path (ISTIO-JWT §3.1–3.2)', () => {
+    const fromLog = (lines: string[], tweak?: (e: Evidence) => void) =>
+      withFailures([], (e) => {
+        if (e.istiodLogs.ok) e.istiodLogs.value = { pod: 'istiod-5d4f9c7b8-xk2lp', ...scanIstiodLog(lines.join('\n')) };
+        tweak?.(e);
+      });
+
+    it('warns, not fails, when only refresh/retry errors are logged: the last good keys stay', () => {
+      const [r] = fromLog([
+        `2026-11-29T10:01:00.000001Z\terror\tmodel\tFailed to GET from "${JWKS_URI}": Get "${JWKS_URI}": dial tcp 10.0.0.9:443: i/o timeout. Retry in 1s`,
+        `2026-11-29T10:01:08.000001Z\terror\tmodel\tFailed to refresh JWT public key from "${JWKS_URI}": Get "${JWKS_URI}": dial tcp 10.0.0.9:443: i/o timeout`,
+      ]);
+      expect(r?.status).toBe('warn');
+      expect(r?.detail).toContain('istiod could not refresh the keys');
+      expect(r?.detail).toContain('keeps the last good ones');
+      expect(r?.detail).toContain('key rotation is not picked up');
+      expect(r?.detail).not.toContain('every token gets 401');
+      expect(r?.fix).toContain('rollout restart');
+    });
+
+    it('fails a push-path error that no later "Updated cached JWT public key" line follows', () => {
+      const [r] = fromLog([
+        `2026-11-29T10:01:00.000001Z\terror\tmodel\tFailed to fetch public key from jwks URI "${JWKS_URI}": Get "${JWKS_URI}": x509: certificate signed by unknown authority`,
+      ]);
+      expect(r?.status).toBe('fail');
+      expect(r?.detail).toContain('every token gets 401');
+    });
+
+    it('warns when the keys of the rule were updated after an issuer-level push failure', () => {
+      const [r] = fromLog([
+        `2026-11-29T10:01:00.000001Z\terror\tmodel\tFailed to get jwks URI from issuer "${ISSUER}": no such host`,
+        `2026-11-29T10:05:00.000001Z\tinfo\tmodel\tUpdated cached JWT public key from "${JWKS_URI}"`,
+      ]);
+      expect(r?.status).toBe('warn');
+      expect(r?.detail).toMatch(/recovered/);
+    });
+  });
+
+  describe('ADS:LDS ACK ERROR lines are mesh-wide', () => {
+    const ack = (conn: string) =>
+      `2026-11-29T09:44:10.004988Z warn ads ADS:LDS: ACK ERROR ${conn} Internal:Error adding/updating listener(s) virtualInbound: Provider 'origins-0' in jwt_authn config has invalid local jwks: [kty] is not supported in [keys]`;
+    const withAcks = (lines: string[], tweak?: (e: Evidence) => void) =>
+      withFailures([], (e) => {
+        if (e.istiodLogs.ok) e.istiodLogs.value.ackErrors = lines;
+        tweak?.(e);
+      });
+
+    it('needs the pods', () => {
+      expect(check.needs).toContain('pods');
+    });
+
+    it.each([
+      ['1.1+ connection id', 'httpbin-7d9c5b8f4-abcde.foo-1'],
+      ['1.0 sidecar~ip~pod.ns~ id', 'sidecar~10.0.0.1~httpbin-7d9c5b8f4-abcde.foo~foo.svc.cluster.local-12'],
+    ])('fails on a NACK from one of the target pods (%s)', (_name, conn) => {
+      const results = withAcks([ack(conn)]);
+      const nack = results.find((r) => r.detail.includes('NACKed'));
+      expect(nack?.status).toBe('fail');
+      expect(nack?.detail).toContain('httpbin-7d9c5b8f4-abcde');
+    });
+
+    it.each([
+      ['another workload', 'reviews-5d8b9c8f7d-x2xkq.foo-3'],
+      ['the same pod name in another namespace', 'httpbin-7d9c5b8f4-abcde.bar-1'],
+      ['a namespace that only starts the same', 'httpbin-7d9c5b8f4-abcde.foo-bar-1'],
+    ])('ignores a NACK from %s (at most a note)', (_name, conn) => {
+      const results = withAcks([ack(conn)]);
+      expect(results.map((r) => r.status)).toEqual(['pass']);
+      expect(results[0]?.detail).toContain('1 ACK ERROR line about the JWT config of other proxies');
+    });
+
+    it('errors when the pods cannot be read', () => {
+      const [r] = withAcks([ack('httpbin-7d9c5b8f4-abcde.foo-1')], (e) => {
+        e.pods = { ok: false, error: { code: 'forbidden', message: 'may not list pods' } };
+      });
+      expect(r?.status).toBe('error');
+    });
+
+    it('names the replica whose proxy NACKed', () => {
+      const results = withAcks([ack('httpbin-1.foo-2')], (e) => {
+        e.pods = ok([pod(), pod({ name: 'httpbin-1' })]);
+      });
+      expect(results.some((r) => r.status === 'fail' && r.detail.includes('the proxy of httpbin-1'))).toBe(true);
+    });
+  });
+
+  describe('remote-JWKS mode (ISTIO-JWT §3.3)', () => {
+    const remoteLine = `2024-08-02T14:06:20.001233Z\terror\tauthn\tFailed to look up Envoy cluster jwks server not found for "${JWKS_URI}". Please create ServiceEntry to register external JWKs server or set PILOT_JWT_ENABLE_REMOTE_JWKS to hybrid/istiod mode.`;
+
+    it('says the sidecar, not istiod, must reach the IdP and that tokens get "Jwks remote fetch is failed"', () => {
+      const [r] = withFailures([], (e) => {
+        if (e.istiodLogs.ok) e.istiodLogs.value = { pod: 'istiod-x', ...scanIstiodLog(remoteLine) };
+        if (e.istio.ok) e.istio.value.env = { PILOT_JWT_ENABLE_REMOTE_JWKS: 'envoy' };
+      });
+      expect(r?.status).toBe('fail');
+      expect(r?.detail).toContain('PILOT_JWT_ENABLE_REMOTE_JWKS=envoy');
+      expect(r?.detail).toContain('the sidecar, not istiod, fetches the keys');
+      expect(r?.detail).toContain('401 "Jwks remote fetch is failed"');
+      expect(r?.detail).not.toContain('placeholder');
+      expect(r?.fix).toContain("sidecars (not istiod) must reach");
+      expect(r?.fix).toContain('ServiceEntry');
+    });
+
+    it('matches a line that names only the jwksUri host', () => {
+      const [r] = withFailures([{ cause: 'no Envoy cluster for the key URL (remote JWKS mode): host issuer.example not found', placeholder: false, count: 1 }], (e) => {
+        e.policies = ok(policySet({ jwtRules: [rule({ jwksUri: 'https://issuer.example/keys' })] }));
+      });
+      expect(r?.status).toBe('fail');
+      expect(r?.detail).toContain('Jwks remote fetch is failed');
+    });
   });
 });

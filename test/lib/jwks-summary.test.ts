@@ -81,12 +81,41 @@ describe('summariseJwks: each key by Envoy\'s rules', () => {
     expect(one({ kty: 'RSA', n: 'sXchDH4g', e: 'EQ' }).usable).toBe(false);
   });
 
-  it('treats an encryption key as not usable for signatures', async () => {
-    // Envoy only checks that an RSA alg starts with "RS", so RSA-OAEP loads: `use` is what tells.
+  it('keeps an RSA encryption key usable for Envoy: it never reads `use`, and "RSA-OAEP" starts with "RS"', async () => {
     const key = { ...(await rsaJwk('enc-1')), use: 'enc', alg: 'RSA-OAEP' };
     const summary = one(key);
+    expect(summary.usable).toBe(true);
+    expect(summary.problem).toBeUndefined();
+    expect(summary.use).toBe('enc');
+  });
+
+  it('reads the default Keycloak key set (RS256 sig key + RSA-OAEP enc key) as two loadable keys, showing use', async () => {
+    const value = summarise({ keys: [await rsaJwk('sig-1'), { ...(await rsaJwk('enc-1')), use: 'enc', alg: 'RSA-OAEP' }] });
+    expect(value.keys.map((k) => k.usable)).toEqual([true, true]);
+    expect(describeKeys(value.keys)).toBe('2 keys: RS256 kid=sig-1, RSA-OAEP kid=enc-1 [use=enc]');
+  });
+
+  it.each(['ECDH-ES', 'ECDH-ES+A256KW'])('refuses an EC key with alg %s ("[alg] is not started with [ES]")', async (alg) => {
+    const summary = one({ ...(await ecJwk('ecdh')), alg, use: 'enc' });
     expect(summary.usable).toBe(false);
-    expect(summary.problem).toMatch(/encryption key/);
+    expect(summary.problem).toMatch(/^\[alg\] is not started with \[ES\] for an EC key/);
+  });
+
+  it('checks an alg that is an empty string, and ignores one that is not a string (jwt_verify_lib GetString)', async () => {
+    const rsa = await rsaJwk('x');
+    expect(one({ ...rsa, alg: '' }).problem).toMatch(/^\[alg\] is not started with \[RS\] or \[PS\]/);
+    expect(one({ ...rsa, alg: 256 }).usable).toBe(true);
+    expect(one({ ...(await ecJwk('e')), alg: '' }).problem).toMatch(/^\[alg\] is not started with \[ES\]/);
+  });
+
+  it('reads an exponent with leading zero bytes as its value (BN_cmp_word)', () => {
+    expect(one({ kty: 'RSA', n: 'sXchDH4g', e: 'AAEAAQ' }).usable).toBe(true);
+  });
+
+  it('refuses an EC point that is not on the curve ("Jwks EC [x] and [y] fields have a parse error.")', async () => {
+    const ec = await ecJwk('e');
+    expect(one({ ...ec, y: ec['x'] }).problem).toBe('Jwks EC [x] and [y] fields have a parse error.');
+    expect(one({ ...ec, crv: undefined, alg: undefined }).usable).toBe(true);
   });
 
   it('skips non-object entries instead of failing the set', async () => {

@@ -95,10 +95,12 @@ export function explainFetchCause(cause: string, url: string | undefined): Fetch
   }
   if (/look up envoy cluster|no envoy cluster|is not configured|serviceentry|remote jwks/.test(c)) {
     return {
-      words: 'Envoy is told to fetch the keys itself (PILOT_JWT_ENABLE_REMOTE_JWKS) but there is no mesh cluster for the key server',
+      words:
+        `the sidecar, not istiod, fetches the keys (remote JWKS mode, PILOT_JWT_ENABLE_REMOTE_JWKS=envoy) and there is no mesh cluster for the key server${target}, ` +
+        'so the proxy answers 401 "Jwks remote fetch is failed"',
       fix:
-        'Create a ServiceEntry (and a DestinationRule with TLS origination for https) for the JWKS host, ' +
-        'or set PILOT_JWT_ENABLE_REMOTE_JWKS=hybrid (or remove it: istiod fetches) on istiod.',
+        'The pods\' sidecars must reach the JWKS host: create a ServiceEntry for it (and a DestinationRule with TLS origination for https) ' +
+        'and allow egress from the workload\'s namespace; or set PILOT_JWT_ENABLE_REMOTE_JWKS=hybrid (or remove it: istiod fetches and inlines the keys) on istiod.',
     };
   }
   const status = /status (\d{3})/.exec(c);
@@ -167,7 +169,12 @@ function host(u: string): string | undefined {
  * without trailing slash), then a URL under the issuer (Keycloak's <issuer>/protocol/openid-connect/certs,
  * found by discovery, is only known to istiod).
  */
-export function failureIsAboutRule(rule: JwtRule, failure: { issuer?: string; url?: string }): boolean {
+export function failureIsAboutRule(rule: JwtRule, failure: { issuer?: string; url?: string; cause?: string }): boolean {
+  // Remote-JWKS lines may name only the host ("host keys.example not found"): match it against the jwksUri.
+  if (!failure.issuer && !failure.url && failure.cause && rule.jwksUri && !rule.jwks) {
+    const h = host(rule.jwksUri);
+    if (h !== undefined && failure.cause.toLowerCase().includes(h.replace(/:\d+$/, ''))) return true;
+  }
   const names = ruleFetchNames(rule);
   const said = [failure.issuer, failure.url].filter((x): x is string => !!x).map(noSlash);
   if (said.some((s) => names.includes(s))) return true;
