@@ -69,7 +69,12 @@ export default defineCheck({
       if (w) w.detail += ` ${listSome([...meshNames], 2)} is mesh-wide (root namespace, no selector) and adds its rules to every workload.`;
     }
 
-    for (const ap of p.authorizationPolicies.filter((a) => a.applies)) {
+    const notes: string[] = [];
+    const applyingAps = p.authorizationPolicies.filter((a) => a.applies);
+    // ALLOW policies are OR-ed (ISTIO-JWT §2.3): a rule-less ALLOW (the documented allow-nothing default-deny,
+    // often mesh-wide in the root namespace) only denies everything when no other ALLOW policy allows something.
+    const allowWithRules = applyingAps.filter((a) => a.action === 'ALLOW' && (a.rules?.length ?? 0) > 0);
+    for (const ap of applyingAps) {
       if (ap.action === 'DENY') {
         const i = (ap.rules ?? []).findIndex(ruleMatchesEverything);
         if (i >= 0) {
@@ -80,9 +85,15 @@ export default defineCheck({
           });
         }
       } else if (ap.action === 'ALLOW' && (ap.rules === undefined || ap.rules.length === 0)) {
+        if (allowWithRules.length > 0) {
+          notes.push(
+            `ALLOW ${policyName(ap.source)} has no rules (default deny), and ${listSome(allowWithRules.map((a) => policyName(a.source)), 2)} allows what it should (ALLOW policies are OR-ed)`,
+          );
+          continue;
+        }
         outcomes.push({
           status: 'warn',
-          detail: `ALLOW ${policyName(ap.source)} has no rules, so it matches nothing: every request not allowed by another ALLOW policy gets 403 RBAC: access denied (rbac_access_denied_matched_policy[none]).`,
+          detail: `ALLOW ${policyName(ap.source)} has no rules, so it matches nothing, and no other ALLOW policy that applies has rules: every request gets 403 RBAC: access denied (rbac_access_denied_matched_policy[none]).`,
           fix: `Give ${policyName(ap.source)} rules (e.g. rules: [{from: [{source: {requestPrincipals: ["*"]}}]}]), or delete it if "deny all" was not intended.`,
         });
       }
@@ -102,7 +113,6 @@ export default defineCheck({
     }
 
     if (outcomes.length > 0) return outcomes;
-    const notes: string[] = [];
     if (ras.length > 1) notes.push(`${plural(ras.length, 'RequestAuthentication')} merged: ${listSome(ras.map((ra) => policyName(ra.source)), 4)}`);
     else if (ras.length === 1 && ras[0]) notes.push(`one RequestAuthentication: ${policyName(ras[0].source)}`);
     if (meshWide.length > 0) notes.push(`${listSome([...meshNames], 2)} is mesh-wide (root namespace, no selector)`);

@@ -3,17 +3,69 @@
 // istioctl analyze has no "no matching workload" message for RequestAuthentication (only IST0127 for
 // AuthorizationPolicy), so a selector typo silently disables JWT (ISTIO-JWT §2.1, §2.4, §6, §7.8).
 import { defineCheck } from '../engine/check.js';
-import type { Applicability, PolicyRef, PolicySet } from '../evidence/model.js';
+import type { Applicability, Labels, PodInfo, PolicyRef, PolicySet } from '../evidence/model.js';
+import { GATEWAY_NAME_LABELS, gatewayProxy } from '../evidence/workload-mode.js';
+import { formatSelector } from '../lib/label-selector.js';
 import { applyingRules, listSome, plural, policyName, ruleSubject } from './lib/policy.js';
 
 interface Seen extends Applicability {
   source: PolicyRef;
   ruleCount: number;
+  /** RequestAuthentication only. */
+  selector?: Labels;
+  /** RequestAuthentication only: every jwtRules entry has forwardOriginalToken: true. */
+  forwardsToken?: boolean;
+}
+
+/** What the fixes need to know about the workload besides the policy. */
+interface Workload {
+  ns: string;
+  service: string;
+  /** The labels a RequestAuthentication selecting the workload should match (the Service selector). */
+  labels?: Labels;
+  /** The Gateway API Gateway whose pods back the Service, if any. */
+  gateway?: string;
+}
+
+const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
+
+/** A selector aimed at an Istio gateway's pods (istio=ingressgateway, app=istio-ingressgateway, gateway-name labels). */
+function selectsGateway(selector: Labels | undefined): boolean {
+  if (!selector) return false;
+  return (
+    /gateway$/.test(selector['istio'] ?? '') ||
+    /^istio-.*gateway$/.test(selector['app'] ?? '') ||
+    GATEWAY_NAME_LABELS.some((l) => selector[l] !== undefined)
+  );
+}
+
+/**
+ * ISTIO-JWT §7 items 8–9: an RA on the ingress gateway validates tokens there, not at the workload's sidecar, and
+ * by default strips the token (forwardOriginalToken false) — so an AuthorizationPolicy on the workload that needs a
+ * principal sees none. The fix is a second RA on the workload, not moving the gateway's selector.
+ */
+function gatewayRaFix(seen: Seen, w: Workload): string {
+  const name = policyName(seen.source);
+  const labels = w.labels && Object.keys(w.labels).length > 0 ? w.labels : { app: w.service };
+  const forward = seen.forwardsToken
+    ? `(${name} already sets forwardOriginalToken: true, so the token reaches the sidecar)`
+    : `and set forwardOriginalToken: true on ${name}'s jwtRules, so the gateway forwards the token to the sidecar instead of stripping it`;
+  return `${name} selects the ingress gateway (${formatSelector(seen.selector ?? {})}), not ${w.service}: keep it for the gateway, add a RequestAuthentication in ${w.ns} with spec.selector.matchLabels ${formatSelector(labels)} and the same jwtRules (issuer, jwksUri), ${forward}`;
 }
 
 /** The field to change, chosen by the normaliser's reason code (the reason text is for people). */
-function fixForReason(seen: Seen, ns: string, service: string): string {
+function fixForReason(seen: Seen, w: Workload): string {
+  const { ns, service } = w;
   const name = policyName(seen.source);
+  if (
+    seen.source.kind === 'RequestAuthentication' &&
+    !seen.applies &&
+    (seen.reasonCode === 'selector-mismatch' || seen.reasonCode === 'other-namespace') &&
+    selectsGateway(seen.selector)
+  ) {
+    return gatewayRaFix(seen, w);
+  }
+  const bindToGateway = `spec.targetRefs: [{group: ${GATEWAY_API_GROUP}, kind: Gateway, name: ${w.gateway ?? '<gateway>'}}]`;
   if (seen.applies && seen.ruleCount === 0) {
     return seen.source.kind === 'RequestAuthentication'
       ? `add spec.jwtRules (issuer, jwksUri) to ${name}`
@@ -27,8 +79,13 @@ function fixForReason(seen: Seen, ns: string, service: string): string {
       return `deploy a waypoint for ${service} (istioctl waypoint apply -n ${ns} --enroll-namespace) and bind ${name} with ${bindToService}`;
     case 'waypoint-ignores-selector':
       return `in ${name}, replace spec.selector with ${bindToService} (waypoints ignore selectors)`;
+    case 'gateway-ignores-selector':
+      return `in ${name}, replace spec.selector with ${bindToGateway} (selectors on a Gateway API gateway's pods are ineffective, IST0166)`;
+    case 'target-refs-on-classic-gateway':
+      return `in ${name}, replace spec.targetRefs with spec.selector.matchLabels of the gateway pods (e.g. istio: ingressgateway): a classic gateway is no Gateway API object`;
     case 'target-refs-miss':
-      // Ambient with a waypoint: targetRefs is the right field, it only names the wrong object.
+      // Gateway API gateway: name its Gateway. Ambient with a waypoint: targetRefs is the right field, it only names the wrong object.
+      if (w.gateway) return `in ${name}, set ${bindToGateway}`;
       return `in ${name}, set ${bindToService}, or name the waypoint's Gateway`;
     case 'selector-and-target-refs':
       return `in ${name}, keep only one of spec.selector (sidecars) and spec.targetRefs (waypoints, gateways): they are mutually exclusive`;
@@ -51,13 +108,18 @@ function fixForReason(seen: Seen, ns: string, service: string): string {
 }
 
 function seenPolicies(p: PolicySet): Seen[] {
-  const modern: Seen[] = p.requestAuthentications.map((ra) => ({
-    source: ra.source,
-    applies: ra.applies,
-    reason: ra.reason,
-    ...(ra.reasonCode !== undefined ? { reasonCode: ra.reasonCode } : {}),
-    ruleCount: ra.ruleKeys.length,
-  }));
+  const modern: Seen[] = p.requestAuthentications.map((ra) => {
+    const rules = p.jwtRules.filter((r) => ra.ruleKeys.includes(r.key));
+    return {
+      source: ra.source,
+      applies: ra.applies,
+      reason: ra.reason,
+      ...(ra.reasonCode !== undefined ? { reasonCode: ra.reasonCode } : {}),
+      ruleCount: ra.ruleKeys.length,
+      ...(ra.selector ? { selector: ra.selector } : {}),
+      forwardsToken: rules.length > 0 && rules.every((r) => r.forwardOriginalToken),
+    };
+  });
   const legacy: Seen[] = p.legacy.policies.map((lp) => ({
     source: lp.source,
     applies: lp.applies,
@@ -86,9 +148,11 @@ export default defineCheck({
   title: 'A JWT rule applies to the workload',
   docs: 'https://istio.io/latest/docs/reference/config/security/request_authentication/',
   needs: ['policies'],
+  uses: ['service', 'pods'],
   run(evidence, ctx) {
     const { namespace: ns, service } = ctx.target;
     const policies = evidence.policies.ok ? evidence.policies.value : undefined;
+    const workload = workloadOf(ns, service, evidence.service.ok ? evidence.service.value.service?.selector : undefined, evidence.pods.ok ? evidence.pods.value : []);
     if (!policies) return { status: 'skip', detail: 'No policy evidence.' };
     const rules = applyingRules(policies);
     if (rules.length > 0) {
@@ -132,7 +196,7 @@ export default defineCheck({
     const described = seen.map((s) =>
       s.applies ? `${policyName(s.source)} applies but has no JWT rule` : `${policyName(s.source)}: ${s.reason}`,
     );
-    const fixes = [...new Set(seen.map((s) => fixForReason(s, ns, service)))];
+    const fixes = [...new Set(seen.map((s) => fixForReason(s, workload)))];
     return {
       status: 'fail',
       detail: `No JWT rule applies to ${service}: ${listSome(described, 3)}.${apText}`,
@@ -140,3 +204,8 @@ export default defineCheck({
     };
   },
 });
+
+function workloadOf(ns: string, service: string, selector: Labels | undefined, pods: PodInfo[]): Workload {
+  const gateway = pods.map(gatewayProxy).find((g) => g?.gateway !== undefined)?.gateway;
+  return { ns, service, ...(selector ? { labels: selector } : {}), ...(gateway ? { gateway } : {}) };
+}

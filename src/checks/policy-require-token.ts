@@ -2,7 +2,8 @@
 // A RequestAuthentication alone only rejects bad tokens; a request with NO token passes (Envoy allow_missing) and
 // only an ALLOW with requestPrincipals or a DENY with notRequestPrincipals stops it (ISTIO-JWT §2.2, §2.3, §7.7).
 import { defineCheck } from '../engine/check.js';
-import type { AuthorizationPolicyInfo, PolicySet, RequestAuthenticationInfo } from '../evidence/model.js';
+import type { CheckOutcome } from '../engine/check.js';
+import type { AuthorizationPolicyInfo, PolicyRef, PolicySet, RequestAuthenticationInfo } from '../evidence/model.js';
 import { allowRuleNeedsToken, denyRuleRejectsTokenless, describeOperations } from './lib/authz.js';
 import { listSome, policyName } from './lib/policy.js';
 
@@ -35,6 +36,35 @@ function modelRa(p: PolicySet, ns: string): RequestAuthenticationInfo | undefine
   return applying.find((ra) => ra.source.namespace === ns) ?? applying[0];
 }
 
+function editCommand(ref: PolicyRef | undefined): string {
+  if (!ref) return 'kubectl get policies.authentication.istio.io -A';
+  return ref.kind === 'MeshPolicy' ? `kubectl edit meshpolicies ${ref.name}` : `kubectl edit policies.authentication.istio.io ${ref.name} -n ${ref.namespace ?? ''}`;
+}
+
+/**
+ * Without a modern rule, only a legacy Policy/MeshPolicy (Istio < 1.6) can validate tokens. Its origins reject a
+ * tokenless request with 401 by themselves, unless `originIsOptional: true`, which lets it through (ISTIO-JWT §1.2–1.3).
+ */
+function legacyOutcome(policies: PolicySet): CheckOutcome {
+  const legacyRuleKeys = new Set(policies.jwtRules.filter((r) => r.applies && r.api === 'legacy').map((r) => r.key));
+  const legacy = policies.legacy.policies.filter((lp) => lp.applies && lp.ruleKeys.some((k) => legacyRuleKeys.has(k)));
+  if (legacy.length === 0) return { status: 'skip', detail: 'No JWT rule applies: see policy.jwt-rules.' };
+  const optional = legacy.filter((lp) => lp.originIsOptional);
+  if (optional.length > 0) {
+    const names = listSome(optional.map((lp) => policyName(lp.source)), 2);
+    return {
+      status: 'warn',
+      detail: `Legacy ${names} sets originIsOptional: true: requests with NO token (or one that fails origin authentication) are let through; only a token that is present gets a principal.`,
+      fix: `Remove originIsOptional (or set it to false) in ${names}, so origin authentication rejects tokenless requests with 401 (${editCommand(optional[0]?.source)}).`,
+    };
+  }
+  const names = listSome(legacy.map((lp) => policyName(lp.source)), 2);
+  return {
+    status: 'skip',
+    detail: `Only legacy origins apply (${names}, originIsOptional false): they reject tokenless requests with 401 by themselves, no AuthorizationPolicy needed.`,
+  };
+}
+
 export default defineCheck({
   id: 'policy.require-token',
   title: 'An AuthorizationPolicy rejects requests without a token',
@@ -43,9 +73,8 @@ export default defineCheck({
   run(evidence, ctx) {
     const { namespace: ns, service } = ctx.target;
     const policies = evidence.policies.ok ? evidence.policies.value : undefined;
-    if (!policies || !policies.jwtRules.some((r) => r.applies && r.api === 'modern')) {
-      return { status: 'skip', detail: 'No RequestAuthentication rule applies (legacy origins reject tokenless requests by themselves): see policy.jwt-rules.' };
-    }
+    if (!policies) return { status: 'skip', detail: 'No policy evidence.' };
+    if (!policies.jwtRules.some((r) => r.applies && r.api === 'modern')) return legacyOutcome(policies);
     const aps = policies.authorizationPolicies.filter((ap) => ap.applies);
     const allow = aps.filter((ap) => ap.action === 'ALLOW');
     const deny = aps.filter((ap) => ap.action === 'DENY');

@@ -2,7 +2,8 @@
 // Istio adds the jwt_authn filter only to HTTP filter chains: on a port it treats as TCP, no JWT rule applies and
 // tokens are never checked (ISTIO-JWT §1.3, §7.13; istioctl analyze IST0118; istio.io protocol selection).
 import { defineCheck } from '../engine/check.js';
-import type { ServicePort } from '../evidence/model.js';
+import type { PodInfo, ServicePort } from '../evidence/model.js';
+import { gatewayProxy } from '../evidence/workload-mode.js';
 import { listSome } from './lib/policy.js';
 
 const HTTP_NAMES = ['http', 'http2', 'https', 'grpc', 'grpc-web'];
@@ -40,12 +41,15 @@ export default defineCheck({
   title: 'Service ports are HTTP to Istio',
   docs: 'https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/',
   needs: ['service'],
+  uses: ['pods'],
   run(evidence, ctx) {
     const svc = evidence.service.ok ? evidence.service.value.service : undefined;
     if (!svc) return { status: 'skip', detail: `Service ${ctx.target.service} not found: see workload.service.` };
     const ports = svc.ports.filter((p) => (p.protocol ?? 'TCP').toUpperCase() === 'TCP');
     if (ports.length === 0) return { status: 'skip', detail: `Service ${svc.name} has no TCP port.` };
     const label = (p: ServicePort): string => `port ${p.port}${p.name ? ` '${p.name}'` : ''}`;
+    const gateway = gatewayNote(evidence.pods.ok ? evidence.pods.value : [], ports, label);
+    if (gateway) return { status: 'pass', detail: gateway };
     const bad: string[] = [];
     const good: string[] = [];
     const tlsNotes: string[] = [];
@@ -67,3 +71,24 @@ export default defineCheck({
     return { status: 'pass', detail: `Every port is HTTP to Istio: ${listSome(good, 4)}${tls}.` };
   },
 });
+
+/** Istio's status port on every proxy (readiness: /healthz/ready); plain HTTP that Envoy answers itself. */
+const STATUS_PORT = 15021;
+
+/**
+ * ISTIO-JWT §7.13 concerns sidecars: in front of a gateway (every pod with a proxy runs it as `router`), the
+ * protocol of a listener comes from the Gateway's servers/listeners, not from the Service port names, and 15021 is
+ * the status port load balancers probe. So the names prove nothing either way: a note instead of a warning.
+ */
+function gatewayNote(pods: PodInfo[], ports: ServicePort[], label: (p: ServicePort) => string): string | undefined {
+  const withProxy = pods.filter((p) => p.containers.includes('istio-proxy'));
+  const kinds = withProxy.map(gatewayProxy);
+  if (withProxy.length === 0 || kinds.some((k) => k === undefined)) return undefined;
+  const apiManaged = kinds.find((k) => k?.kind === 'gateway-api');
+  const what = apiManaged?.gateway ? `Gateway API gateway ${apiManaged.gateway}` : 'an Istio gateway';
+  const where = apiManaged ? `the Gateway's spec.listeners[].protocol` : `the servers[].port.protocol of the Gateway resources selecting it`;
+  const status = ports.filter((p) => p.port === STATUS_PORT || p.name === 'status-port');
+  const traffic = ports.filter((p) => !status.includes(p));
+  const statusNote = status.length > 0 ? `; ${listSome(status.map(label), 2)} is the status (readiness) port, not traffic` : '';
+  return `The pods are ${what}: the protocol of ${listSome(traffic.map(label), 4) || 'its ports'} comes from ${where}, not from the Service port names (JWT applies on HTTP/HTTPS servers)${statusNote}.`;
+}

@@ -3,6 +3,7 @@
 // so ambient needs a waypoint (ISTIO-JWT §2.3 Ambient, §7.14; istioctl analyze IST0102/IST0103).
 import { defineCheck } from '../engine/check.js';
 import type { Labels, PodInfo } from '../evidence/model.js';
+import { gatewayProxy } from '../evidence/workload-mode.js';
 import { matchesSelector } from '../lib/label-selector.js';
 import { listSome, plural } from './lib/policy.js';
 
@@ -59,6 +60,14 @@ export default defineCheck({
     const without = pods.filter((p) => !hasProxy(p));
     const native = withProxy.filter((p) => !p.containers.includes(PROXY));
     if (without.length === 0) {
+      const gateways = pods.map(gatewayProxy);
+      if (gateways.every((g) => g !== undefined)) {
+        // A gateway is its own Envoy (istio-proxy running `proxy router`), not an app with a sidecar: it enforces
+        // RequestAuthentication/AuthorizationPolicy itself (Gateway API ones via targetRefs, ISTIO-JWT §2.1).
+        const api = gateways.find((g) => g?.kind === 'gateway-api');
+        const what = api ? `Gateway API gateway ${api.gateway ?? ''} (bind policies with targetRefs)` : 'classic Istio gateway (bind policies with selector)';
+        return { status: 'pass', detail: `All ${plural(pods.length, 'pod')} run ${PROXY} as a ${what}: ${listSome(pods.map((p) => p.name), 3)}.` };
+      }
       const nativeNote = native.length > 0 ? ` (native sidecar: ${listSome(native.map((p) => p.name), 2)})` : '';
       return { status: 'pass', detail: `All ${plural(pods.length, 'pod')} run ${PROXY}${nativeNote}: ${listSome(pods.map((p) => p.name), 3)}.` };
     }

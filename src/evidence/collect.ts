@@ -13,7 +13,7 @@ import { scanIstiodLog } from '../logs/istiod-log.js';
 import { decodeToken, noTokenEvidence, verifyToken } from '../token/index.js';
 import type { ClusterSource } from './cluster-source.js';
 import type { DocumentFetcher } from './document-fetcher.js';
-import { ISTIOD_POD_SELECTOR, LEGACY_PILOT_POD_SELECTOR, istioInfoFromPods } from './istio-info.js';
+import { ISTIOD_POD_SELECTOR, LEGACY_PILOT_POD_SELECTOR, istioInfoFromPods, workloadRevision } from './istio-info.js';
 import { nearNames, toNamespaceInfo, toPodInfo, toServiceInfo } from './kube-objects.js';
 import {
   missing,
@@ -25,7 +25,6 @@ import {
   type IstiodLogEvidence,
   type JwtRule,
   type KeySetInfo,
-  type KubeObject,
   type PodInfo,
   type PolicySet,
   type ProxyLogEvidence,
@@ -107,10 +106,16 @@ export function collectEvidence(options: CollectOptions): EvidencePromises {
   });
 
   const istio = settle(async () => {
-    let istiodPods = await source.listPods(rootNamespace, ISTIOD_POD_SELECTOR, 5);
-    // Istio ≤ 1.4 ran Pilot as its own deployment (istio-pilot), labelled istio=pilot.
-    if (istiodPods.length === 0) istiodPods = await source.listPods(rootNamespace, LEGACY_PILOT_POD_SELECTOR, 5);
-    return { info: istioInfoFromPods(istiodPods, rootNamespace), pods: istiodPods };
+    const listing = (async () => {
+      const found = await source.listPods(rootNamespace, ISTIOD_POD_SELECTOR, 5);
+      // Istio ≤ 1.4 ran Pilot as its own deployment (istio-pilot), labelled istio=pilot.
+      return found.length > 0 ? found : source.listPods(rootNamespace, LEGACY_PILOT_POD_SELECTOR, 5);
+    })();
+    // Canary upgrades run one istiod per revision: the workload's revision (its pods, else its namespace) picks
+    // the one whose version counts and whose log is read. A failed pod/namespace read only loses the hint.
+    const [istiodPods, podSlot, nsSlot] = await Promise.all([listing, pods, namespace]);
+    const revision = workloadRevision(podSlot.ok ? podSlot.value : [], nsSlot.ok ? nsSlot.value : undefined);
+    return { info: istioInfoFromPods(istiodPods, rootNamespace, revision), pods: istiodPods };
   });
 
   const listAll = (group: string, versions: readonly string[], plural: string) =>
@@ -195,7 +200,7 @@ export function collectEvidence(options: CollectOptions): EvidencePromises {
   const istiodLogs =
     options.logLines === 0
       ? Promise.resolve(present(logsOff))
-      : then(istio, async ({ pods: istiodPods }) => readIstiodLog(source, rootNamespace, istiodPods, options.logLines));
+      : then(istio, async ({ info }) => readIstiodLog(source, rootNamespace, info.istiodPod, options.logLines));
 
   return {
     target,
@@ -246,13 +251,13 @@ async function readProxyLogs(
   return present({ pods: read.map((r) => r.pod), podErrors, access, jwtConfig });
 }
 
+/** One read (request budget), of the pod istioInfoFromPods picked: same revision as the workload, Running, Ready. */
 async function readIstiodLog(
   source: ClusterSource,
   rootNamespace: string,
-  istiodPods: KubeObject[],
+  pod: string | undefined,
   logLines: number,
 ): Promise<Slot<IstiodLogEvidence>> {
-  const pod = istiodPods.map((p) => p.metadata?.name).find((n): n is string => typeof n === 'string');
   if (!pod) {
     return missing('unavailable', `No istiod pod found in ${rootNamespace} (managed control plane, or another root namespace: set ISTIO_ROOT_NAMESPACE).`);
   }

@@ -4,7 +4,7 @@
  * how istiod resolves JWT keys (ISTIO-JWT §3.1, §3.3, §0 rows 1.10/1.19/1.30).
  */
 import { asArray, asLabels, asRecord, asString } from './kube-objects.js';
-import type { IstioInfo, IstioVersion, KubeObject, Labels } from './model.js';
+import type { IstioInfo, IstioVersion, KubeObject, Labels, NamespaceInfo, PodInfo } from './model.js';
 
 /** istiod (1.5+) pods: chart label `app: istiod` (istio/istio: manifests/charts/istio-control/istio-discovery). */
 export const ISTIOD_POD_SELECTOR = 'app=istiod';
@@ -62,7 +62,57 @@ export function imageTag(image: string): string | undefined {
   return tag === '' ? undefined : tag;
 }
 
-export function istioInfoFromPods(istiodPods: KubeObject[], rootNamespace: string): IstioInfo {
+export const REVISION_LABEL = 'istio.io/rev';
+export const DEFAULT_REVISION = 'default';
+const SIDECAR_STATUS_ANNOTATION = 'sidecar.istio.io/status';
+
+/**
+ * The control-plane revision a workload is attached to: pod label `istio.io/rev` (also accepted as an
+ * annotation), the `revision` field of the injector's `sidecar.istio.io/status` annotation, the namespace label
+ * `istio.io/rev`, else "default". The first pod that says something wins.
+ */
+export function workloadRevision(pods: PodInfo[], namespace?: NamespaceInfo): string {
+  for (const pod of pods) {
+    const fromLabel = pod.labels[REVISION_LABEL] ?? pod.annotations[REVISION_LABEL];
+    if (fromLabel) return fromLabel;
+    const fromStatus = statusRevision(pod.annotations[SIDECAR_STATUS_ANNOTATION]);
+    if (fromStatus) return fromStatus;
+  }
+  return namespace?.labels[REVISION_LABEL] || DEFAULT_REVISION;
+}
+
+function statusRevision(annotation: string | undefined): string | undefined {
+  if (!annotation) return undefined;
+  try {
+    const revision = asString(asRecord(JSON.parse(annotation) as unknown)?.['revision']);
+    return revision === '' ? undefined : revision;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An istiod pod's revision: its `istio.io/rev` label; a pod without one is the default revision. */
+export function istiodRevision(pod: KubeObject): string {
+  return asLabels(asRecord(pod.metadata)?.['labels'])[REVISION_LABEL] || DEFAULT_REVISION;
+}
+
+/**
+ * The istiod pod that serves the revision (canary upgrades run `istiod-1-20-…` next to `istiod-1-22-…`): same
+ * revision first, then Running, then Ready; document order breaks ties. Pods without a discovery container last.
+ * With no revision given, only Running/Ready count (the running one is the one serving config).
+ */
+export function pickIstiodPod(istiodPods: KubeObject[], revision?: string): KubeObject | undefined {
+  const score = (pod: KubeObject): number =>
+    (discoveryContainer(pod) ? 8 : 0) +
+    (revision !== undefined && istiodRevision(pod) === revision ? 4 : 0) +
+    (isRunning(pod) ? 2 : 0) +
+    (isReady(pod) ? 1 : 0);
+  let best: KubeObject | undefined;
+  for (const pod of istiodPods) if (best === undefined || score(pod) > score(best)) best = pod;
+  return best;
+}
+
+export function istioInfoFromPods(istiodPods: KubeObject[], rootNamespace: string, revision?: string): IstioInfo {
   const info: IstioInfo = {
     rootNamespace,
     istiodPods: istiodPods.flatMap((p) => {
@@ -71,25 +121,30 @@ export function istioInfoFromPods(istiodPods: KubeObject[], rootNamespace: strin
     }),
     env: {},
   };
-  // Prefer a running pod: during an upgrade the old and the new istiod coexist, and the running one
-  // is the one serving config.
-  const ordered = [...istiodPods].sort((a, b) => Number(isRunning(b)) - Number(isRunning(a)));
-  for (const pod of ordered) {
-    const discovery = discoveryContainer(pod);
-    if (!discovery) continue;
-    const image = asString(discovery['image']);
-    const tag = image === undefined ? undefined : imageTag(image);
-    if (tag !== undefined) info.tag = tag;
-    const version = (tag === undefined ? undefined : parseIstioVersion(tag)) ?? versionFromLabels(pod);
-    if (version) info.version = version;
-    info.env = jwtEnv(discovery['env']);
-    break;
-  }
+  if (revision !== undefined) info.revision = revision;
+  const pod = pickIstiodPod(istiodPods, revision);
+  const discovery = pod ? discoveryContainer(pod) : undefined;
+  if (!pod || !discovery) return info;
+  const name = asString(asRecord(pod.metadata)?.['name']);
+  if (name !== undefined) info.istiodPod = name;
+  const image = asString(discovery['image']);
+  const tag = image === undefined ? undefined : imageTag(image);
+  if (tag !== undefined) info.tag = tag;
+  const version = (tag === undefined ? undefined : parseIstioVersion(tag)) ?? versionFromLabels(pod);
+  if (version) info.version = version;
+  info.env = jwtEnv(discovery['env']);
   return info;
 }
 
 function isRunning(pod: KubeObject): boolean {
   return asRecord(pod.status)?.['phase'] === 'Running';
+}
+
+function isReady(pod: KubeObject): boolean {
+  return (asArray(asRecord(pod.status)?.['conditions']) ?? []).some((c) => {
+    const cond = asRecord(c);
+    return cond?.['type'] === 'Ready' && cond['status'] === 'True';
+  });
 }
 
 function discoveryContainer(pod: KubeObject): Record<string, unknown> | undefined {

@@ -129,6 +129,10 @@ export function toPodInfo(obj: KubeObject): PodInfo {
     .map((s) => asString(asRecord(asRecord(s['state'])?.['waiting'])?.['reason']))
     .find((r): r is string => r !== undefined && r !== '');
   if (waiting !== undefined) info.waitingReason = waiting;
+  // `proxy router` (gateway) vs `proxy sidecar`: the istio-proxy container's args tell the data-plane role.
+  const proxy = [...records(spec['containers']), ...records(spec['initContainers'])].find((c) => c['name'] === 'istio-proxy');
+  const args = asStringArray(proxy?.['args']);
+  if (args && args.length > 0) info.proxyArgs = args;
   return info;
 }
 

@@ -102,6 +102,11 @@ export interface PodInfo {
   /** e.g. CrashLoopBackOff, ImagePullBackOff for the first waiting container, if any. */
   waitingReason?: string;
   restarts: number;
+  /**
+   * `args` of the istio-proxy container, when the reader kept them: `proxy router …` is a gateway
+   * (classic istio-ingressgateway or a Gateway API deployment), `proxy sidecar …` a sidecar.
+   */
+  proxyArgs?: string[];
 }
 
 export interface NamespaceInfo {
@@ -126,6 +131,13 @@ export interface IstioInfo {
   istiodPods: string[];
   /** istiod environment variables that change JWT behaviour (PILOT_JWT_ENABLE_REMOTE_JWKS, …). */
   env: Labels;
+  /**
+   * The control-plane revision serving the workload (pod label / sidecar status / namespace label
+   * `istio.io/rev`, else "default"); absent when it was not worked out.
+   */
+  revision?: string;
+  /** The istiod pod `tag`/`version`/`env` were read from (and whose log is read): Running, Ready, same revision first. */
+  istiodPod?: string;
 }
 
 // ---------------------------------------------------------------- policies (normalised)
@@ -161,6 +173,8 @@ export type ApplicabilityCode =
   | 'target-refs-miss'
   | 'ambient-without-waypoint'
   | 'waypoint-ignores-selector'
+  | 'gateway-ignores-selector'
+  | 'target-refs-on-classic-gateway'
   | 'selector-mismatch'
   | 'invalid-action'
   | 'legacy-removed'
@@ -257,6 +271,8 @@ export interface LegacyPolicyInfo extends Applicability {
   principalBinding?: string;
   originIsOptional: boolean;
   hasPeers: boolean;
+  /** `origins` is a non-empty list (JWT config), even when no entry parsed into a rule; absent in hand-built evidence. */
+  hasOrigins?: boolean;
 }
 
 export interface PolicySet {
@@ -279,7 +295,7 @@ export interface JwkSummary {
   alg?: string;
   use?: string;
   crv?: string;
-  /** false when Envoy could not use it (unsupported kty/alg, missing n/e/x/y, encryption key). */
+  /** false when Envoy could not load it (unsupported kty/alg, missing n/e/x/y); Envoy ignores `use`. */
   usable: boolean;
   problem?: string;
   /** Istio's placeholder ("fake") key that istiod pushes when it cannot fetch keys. */
@@ -412,7 +428,7 @@ export interface IstiodKeyFetchFailure {
   url?: string;
   /** The error text after the colon, e.g. "x509: certificate signed by unknown authority". */
   cause: string;
-  /** Whether istiod said it fell back to placeholder keys. */
+  /** Whether this failure made istiod push placeholder keys (fallback notices and push-path errors, not refreshes). */
   placeholder: boolean;
   time?: string;
   count: number;

@@ -94,4 +94,27 @@ describe('policy.conflicts', () => {
     expect(r?.detail).toContain('Policy foo/a');
     expect(r?.detail).toContain('arbitrarily');
   });
+
+  it('passes with a note when an allow-nothing policy sits next to an ALLOW policy with rules (ALLOW is OR-ed)', () => {
+    const ev = healthyEvidence();
+    const allowNothing = authorizationPolicy({
+      source: { kind: 'AuthorizationPolicy', apiVersion: 'security.istio.io/v1', namespace: 'istio-system', name: 'allow-nothing' },
+      selector: undefined,
+      rules: undefined,
+    });
+    ev.policies = ok(policySet({ authorizationPolicies: [allowNothing, authorizationPolicy()] }));
+    const [r] = runCheck(check, ev, context());
+    expect(r?.status).toBe('pass');
+    expect(r?.detail).toContain('AuthorizationPolicy istio-system/allow-nothing has no rules (default deny)');
+    expect(r?.detail).toContain('AuthorizationPolicy foo/require-jwt allows');
+  });
+
+  it('still warns when the only other ALLOW policy has no rules either', () => {
+    const ev = healthyEvidence();
+    const other = authorizationPolicy({ source: { kind: 'AuthorizationPolicy', apiVersion: 'security.istio.io/v1', namespace: 'foo', name: 'empty' }, rules: [] });
+    ev.policies = ok(policySet({ authorizationPolicies: [authorizationPolicy({ rules: undefined }), other] }));
+    const results = runCheck(check, ev, context());
+    expect(results.map((r) => r.status)).toEqual(['warn', 'warn']);
+    expect(results[0]?.detail).toContain('no other ALLOW policy that applies has rules');
+  });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/policy-jwt-rules.js';
 import { runCheck } from '../../src/engine/run-checks.js';
 import type { ApplicabilityCode, Evidence, RequestAuthenticationInfo } from '../../src/evidence/model.js';
-import { context, healthyEvidence, ok, policySet, requestAuthentication, rule } from '../support/evidence.js';
+import { context, healthyEvidence, ok, pod, policySet, requestAuthentication, rule } from '../support/evidence.js';
 
 /** The healthy workload, except that its one RequestAuthentication (and so its rule) does not apply. */
 function notApplying(reason: string, reasonCode?: ApplicabilityCode, ra: Partial<RequestAuthenticationInfo> = {}): Evidence {
@@ -117,5 +117,53 @@ describe('policy.jwt-rules', () => {
     const reason = 'selector wants app=reports, pods have app=httpbin';
     const [r] = runCheck(check, notApplying(reason), context());
     expect(r?.fix).toContain(`change RequestAuthentication foo/jwt-example so it selects the workload (${reason})`);
+  });
+
+  // ISTIO-JWT §7 items 8–9: the root-namespace RA validates at the ingress gateway, the workload's AP needs a principal.
+  describe('a RequestAuthentication on the ingress gateway, none on the workload', () => {
+    const gatewayRa = (forwardOriginalToken: boolean): Evidence => {
+      const source = { kind: 'RequestAuthentication' as const, apiVersion: 'security.istio.io/v1', namespace: 'istio-system', name: 'ingress-jwt' };
+      const reason = 'selector wants istio=ingressgateway, pods have no istio label (root namespace istio-system: the selector matches pods in every namespace)';
+      const ev = healthyEvidence();
+      ev.policies = ok(policySet({
+        jwtRules: [rule({ key: 'RequestAuthentication/istio-system/ingress-jwt#0', source, applies: false, reason, reasonCode: 'selector-mismatch', forwardOriginalToken })],
+        requestAuthentications: [requestAuthentication({
+          source, selector: { istio: 'ingressgateway' }, ruleKeys: ['RequestAuthentication/istio-system/ingress-jwt#0'], applies: false, reason, reasonCode: 'selector-mismatch',
+        })],
+      }));
+      return ev;
+    };
+
+    it('tells to add a RequestAuthentication selecting the workload and to forward the token, not to change the selector', () => {
+      const [r] = runCheck(check, gatewayRa(false), context());
+      expect(r?.status).toBe('fail');
+      expect(r?.detail).toContain('403');
+      expect(r?.fix).toContain('add a RequestAuthentication in foo with spec.selector.matchLabels app=httpbin');
+      expect(r?.fix).toContain('forwardOriginalToken: true');
+      expect(r?.fix).not.toContain('equal to labels the pods carry');
+    });
+
+    it('does not ask for forwardOriginalToken when the gateway rule already forwards', () => {
+      const [r] = runCheck(check, gatewayRa(true), context());
+      expect(r?.fix).toContain('already sets forwardOriginalToken: true');
+      expect(r?.fix).not.toContain('and set forwardOriginalToken');
+    });
+  });
+
+  it('on a Gateway API gateway, replaces an ineffective selector with targetRefs naming the Gateway', () => {
+    const ev = notApplying(
+      'selector … matches pod web-gw-istio-1, but those are the pods of Gateway API Gateway web-gw: a selector on them is ineffective (istioctl analyze IST0166); use targetRefs',
+      'gateway-ignores-selector',
+      { selector: { 'gateway.networking.k8s.io/gateway-name': 'web-gw' } },
+    );
+    ev.pods = ok([pod({ name: 'web-gw-istio-6d8f7c9b5-k2l3m', labels: { 'gateway.networking.k8s.io/gateway-name': 'web-gw' }, containers: ['istio-proxy'], initContainers: [] })]);
+    const [r] = runCheck(check, ev, context());
+    expect(r?.fix).toContain('replace spec.selector with spec.targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: web-gw}]');
+  });
+
+  it('on a classic gateway, replaces targetRefs with a selector', () => {
+    const ev = notApplying('targetRefs names Gateway x, but httpbin is a classic Istio gateway', 'target-refs-on-classic-gateway', { selector: undefined, targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'x' }] });
+    const [r] = runCheck(check, ev, context());
+    expect(r?.fix).toContain('replace spec.targetRefs with spec.selector.matchLabels of the gateway pods');
   });
 });

@@ -50,4 +50,51 @@ describe('policy.legacy-api', () => {
     expect(r?.status).toBe('warn');
     expect(r?.detail).toContain('version is unknown');
   });
+
+  const meshPeersOnly: LegacyPolicyInfo = {
+    source: { kind: 'MeshPolicy', apiVersion: 'authentication.istio.io/v1alpha1', name: 'default' },
+    scope: 'mesh',
+    targets: [],
+    ruleKeys: [],
+    originIsOptional: false,
+    hasPeers: true,
+    hasOrigins: false,
+    applies: false,
+    reason: 'Istio 1.22 ignores authentication.istio.io policies (removed in 1.6)',
+    reasonCode: 'legacy-removed',
+  };
+  const withPolicies = (policies: LegacyPolicyInfo[]): Evidence => {
+    const ev = healthyEvidence();
+    ev.policies = ok(policySet({ legacy: { installed: true, policies } }));
+    return ev;
+  };
+
+  it('only warns about a leftover MeshPolicy default with peers mTLS only: dead config, nobody relies on it for JWT', () => {
+    const [r] = runCheck(check, withPolicies([meshPeersOnly]), context());
+    expect(r?.status).toBe('warn');
+    expect(r?.detail).toContain('MeshPolicy default');
+    expect(r?.detail).toContain('dead config');
+    expect(r?.fix).toContain('kubectl delete meshpolicies default');
+  });
+
+  it('only warns about origins that target another Service or a misnamed namespace Policy', () => {
+    const other: LegacyPolicyInfo = { ...legacyPolicy, hasOrigins: true, targets: [{ name: 'productpage', ports: [] }] };
+    const misnamed: LegacyPolicyInfo = { ...legacyPolicy, source: { ...legacyPolicy.source, name: 'jwt-all' }, scope: 'namespace', targets: [] };
+    const [r] = runCheck(check, withPolicies([other, misnamed]), context());
+    expect(r?.status).toBe('warn');
+  });
+
+  it('fails when a mesh-wide MeshPolicy default holds origins, and lists the dead rest', () => {
+    const meshJwt: LegacyPolicyInfo = { ...meshPeersOnly, hasOrigins: true, ruleKeys: ['MeshPolicy//default#0'] };
+    const other: LegacyPolicyInfo = { ...legacyPolicy, targets: [{ name: 'productpage', ports: [] }] };
+    const [r] = runCheck(check, withPolicies([meshJwt, other]), context());
+    expect(r?.status).toBe('fail');
+    expect(r?.detail).toContain('MeshPolicy default still holds JWT origins for httpbin');
+    expect(r?.detail).toContain('Also dead config: Policy foo/jwt-example');
+  });
+
+  it('fails for the namespace default Policy with origins', () => {
+    const nsDefault: LegacyPolicyInfo = { ...legacyPolicy, source: { ...legacyPolicy.source, name: 'default' }, scope: 'namespace', targets: [], hasOrigins: true };
+    expect(runCheck(check, withPolicies([nsDefault]), context())[0]?.status).toBe('fail');
+  });
 });

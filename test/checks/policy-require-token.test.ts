@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/policy-require-token.js';
 import { runCheck } from '../../src/engine/run-checks.js';
-import { authorizationPolicy, context, healthyEvidence, ok, policySet } from '../support/evidence.js';
-import type { AuthorizationPolicyInfo } from '../../src/evidence/model.js';
+import { authorizationPolicy, context, healthyEvidence, ok, policySet, rule } from '../support/evidence.js';
+import type { AuthorizationPolicyInfo, LegacyPolicyInfo } from '../../src/evidence/model.js';
 
 function withAps(aps: AuthorizationPolicyInfo[]) {
   const ev = healthyEvidence();
@@ -89,5 +89,50 @@ describe('policy.require-token', () => {
     ev.policies = ok(policySet({ jwtRules: [] }));
     const [r] = runCheck(check, ev, context());
     expect(r?.status).toBe('skip');
+  });
+
+  describe('legacy origins only (Istio < 1.6)', () => {
+    const legacyRule = rule({ key: 'Policy/foo/jwt-example#0', api: 'legacy', source: { kind: 'Policy', apiVersion: 'authentication.istio.io/v1alpha1', namespace: 'foo', name: 'jwt-example' } });
+    const legacyPolicy = (originIsOptional: boolean): LegacyPolicyInfo => ({
+      source: legacyRule.source,
+      scope: 'service',
+      targets: [{ name: 'httpbin', ports: [] }],
+      ruleKeys: [legacyRule.key],
+      originIsOptional,
+      hasPeers: false,
+      hasOrigins: true,
+      applies: true,
+      reason: 'targets httpbin (all ports)',
+    });
+    const legacyEvidence = (optional: boolean) => {
+      const ev = healthyEvidence();
+      ev.policies = ok(policySet({
+        jwtRules: [legacyRule], requestAuthentications: [], authorizationPolicies: [],
+        legacy: { installed: true, policies: [legacyPolicy(optional)] },
+      }));
+      return ev;
+    };
+
+    it('warns when originIsOptional: true lets tokenless requests through', () => {
+      const [r] = runCheck(check, legacyEvidence(true), context());
+      expect(r?.status).toBe('warn');
+      expect(r?.detail).toContain('originIsOptional: true');
+      expect(r?.detail).toContain('let through');
+      expect(r?.fix).toContain('kubectl edit policies.authentication.istio.io jwt-example -n foo');
+    });
+
+    it('skips, saying origins reject tokenless requests with 401, when originIsOptional is false', () => {
+      const [r] = runCheck(check, legacyEvidence(false), context());
+      expect(r?.status).toBe('skip');
+      expect(r?.detail).toContain('reject tokenless requests with 401');
+      expect(r?.detail).toContain('originIsOptional false');
+    });
+
+    it('does not claim legacy origins when no rule applies at all', () => {
+      const ev = healthyEvidence();
+      ev.policies = ok(policySet({ jwtRules: [] }));
+      const [r] = runCheck(check, ev, context());
+      expect(r?.detail).not.toContain('legacy');
+    });
   });
 });

@@ -83,4 +83,24 @@ describe('workload.sidecar', () => {
     const [r] = runCheck(check, ev, context());
     expect(r?.status).toBe('skip');
   });
+
+  it('passes for a Gateway API gateway pod: it runs istio-proxy as the gateway itself', () => {
+    const ev = healthyEvidence();
+    ev.pods = ok([pod({ name: 'web-gw-istio-6d8f7c9b5-k2l3m', labels: { app: 'httpbin', 'gateway.networking.k8s.io/gateway-name': 'web-gw' }, annotations: {}, containers: ['istio-proxy'], initContainers: [] })]);
+    const [r] = runCheck(check, ev, context());
+    expect(r?.status).toBe('pass');
+    expect(r?.detail).toContain('Gateway API gateway web-gw');
+    expect(r?.detail).toContain('targetRefs');
+  });
+
+  it('passes for a classic gateway pod (istio-ingressgateway, proxy router, injection disabled)', () => {
+    const ev = healthyEvidence();
+    ev.pods = ok([pod({
+      name: 'istio-ingressgateway-5c7d9f8b6-q7w8e', labels: { app: 'httpbin', istio: 'ingressgateway' },
+      annotations: { 'sidecar.istio.io/inject': 'false' }, containers: ['istio-proxy'], initContainers: [], proxyArgs: ['proxy', 'router'],
+    })]);
+    const [r] = runCheck(check, ev, context());
+    expect(r?.status).toBe('pass');
+    expect(r?.detail).toContain('classic Istio gateway');
+  });
 });

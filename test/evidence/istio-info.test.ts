@@ -7,8 +7,10 @@ import {
   ISTIOD_POD_SELECTOR,
   LEGACY_PILOT_POD_SELECTOR,
   parseIstioVersion,
+  pickIstiodPod,
+  workloadRevision,
 } from '../../src/evidence/istio-info.js';
-import type { KubeObject } from '../../src/evidence/model.js';
+import type { KubeObject, PodInfo } from '../../src/evidence/model.js';
 
 const yaml = (text: string) => parse(text) as KubeObject;
 
@@ -86,6 +88,7 @@ status: {phase: Running}
       version: { major: 1, minor: 22, patch: 3 },
       rootNamespace: 'istio-system',
       istiodPods: ['istiod-5f4b8c9d7-x2x9z'],
+      istiodPod: 'istiod-5f4b8c9d7-x2x9z',
       env: {
         PILOT_JWT_ENABLE_REMOTE_JWKS: 'hybrid',
         PILOT_JWT_PUB_KEY_REFRESH_INTERVAL: '5m',
@@ -146,5 +149,63 @@ status: {phase: Pending}
   it('exports the selectors collect.ts lists pods with', () => {
     expect(ISTIOD_POD_SELECTOR).toBe('app=istiod');
     expect(LEGACY_PILOT_POD_SELECTOR).toBe('istio=pilot');
+  });
+});
+
+/** An istiod pod of a revision (canary upgrades: istiod-1-20-…, istiod-1-22-…, label istio.io/rev). */
+function istiodPod(name: string, rev: string | undefined, image: string, phase: string, ready: boolean): KubeObject {
+  return {
+    metadata: { name, namespace: 'istio-system', labels: { app: 'istiod', ...(rev ? { 'istio.io/rev': rev } : {}) } },
+    spec: { containers: [{ name: 'discovery', image }] },
+    status: { phase, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+  };
+}
+
+function workloadPod(labels: Record<string, string> = {}, annotations: Record<string, string> = {}): PodInfo {
+  return {
+    name: 'httpbin-7d9c5b8f4-abcde', namespace: 'foo', labels: { app: 'httpbin', ...labels }, annotations,
+    phase: 'Running', ready: true, containers: ['httpbin', 'istio-proxy'], initContainers: [], restarts: 0,
+  };
+}
+
+describe('workloadRevision', () => {
+  const ns = (labels: Record<string, string> = {}) => ({ name: 'foo', exists: true, labels });
+
+  it('reads the pod label istio.io/rev first', () => {
+    expect(workloadRevision([workloadPod({ 'istio.io/rev': '1-22' })], ns({ 'istio.io/rev': '1-20' }))).toBe('1-22');
+  });
+
+  it('then the revision field of sidecar.istio.io/status', () => {
+    const status = '{"initContainers":["istio-init"],"containers":["istio-proxy"],"revision":"1-22"}';
+    expect(workloadRevision([workloadPod({}, { 'sidecar.istio.io/status': status })], ns({ 'istio.io/rev': '1-20' }))).toBe('1-22');
+  });
+
+  it('then the namespace label, else "default"', () => {
+    expect(workloadRevision([workloadPod({}, { 'sidecar.istio.io/status': 'not json' })], ns({ 'istio.io/rev': '1-20' }))).toBe('1-20');
+    expect(workloadRevision([], ns({ 'istio-injection': 'enabled' }))).toBe('default');
+    expect(workloadRevision([])).toBe('default');
+  });
+});
+
+describe('pickIstiodPod / istioInfoFromPods with a revision (canary upgrade)', () => {
+  const old = istiodPod('istiod-1-20-6b8f9c7d4-aaaaa', '1-20', 'docker.io/istio/pilot:1.20.8', 'Running', true);
+  const starting = istiodPod('istiod-1-22-7c9d8e6f5-bbbbb', '1-22', 'docker.io/istio/pilot:1.22.3', 'Pending', false);
+  const serving = istiodPod('istiod-1-22-7c9d8e6f5-ccccc', '1-22', 'docker.io/istio/pilot:1.22.3', 'Running', true);
+  const notReady = istiodPod('istiod-1-22-7c9d8e6f5-ddddd', '1-22', 'docker.io/istio/pilot:1.22.3', 'Running', false);
+
+  it('picks the Running, Ready pod of the workload revision, not the first one listed', () => {
+    expect(pickIstiodPod([old, starting, notReady, serving], '1-22')?.metadata?.name).toBe('istiod-1-22-7c9d8e6f5-ccccc');
+    expect(pickIstiodPod([old, starting], '1-22')?.metadata?.name).toBe('istiod-1-22-7c9d8e6f5-bbbbb');
+  });
+
+  it('takes the version of that revision and names the pod', () => {
+    const info = istioInfoFromPods([old, starting, serving], 'istio-system', '1-22');
+    expect(info).toMatchObject({ tag: '1.22.3', revision: '1-22', istiodPod: 'istiod-1-22-7c9d8e6f5-ccccc' });
+    expect(istioInfoFromPods([old, starting, serving], 'istio-system', '1-20')).toMatchObject({ tag: '1.20.8', istiodPod: 'istiod-1-20-6b8f9c7d4-aaaaa' });
+  });
+
+  it('treats an istiod without istio.io/rev as the default revision', () => {
+    const plain = istiodPod('istiod-5f4b8c9d7-x2x9z', undefined, 'docker.io/istio/pilot:1.21.2', 'Running', true);
+    expect(istioInfoFromPods([old, plain], 'istio-system', 'default').istiodPod).toBe('istiod-5f4b8c9d7-x2x9z');
   });
 });

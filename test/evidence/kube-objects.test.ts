@@ -247,3 +247,17 @@ describe('dataPlaneMode', () => {
     expect(dataPlaneMode(ns(), []).mode).toBe('none');
   });
 });
+
+describe('toPodInfo proxy args', () => {
+  it('keeps the istio-proxy args, which tell a gateway (proxy router) from a sidecar', async () => {
+    const { toPodInfo } = await import('../../src/evidence/kube-objects.js');
+    const gateway = toPodInfo({
+      kind: 'Pod',
+      metadata: { name: 'istio-ingressgateway-5c9d8b7f6-abcde', namespace: 'istio-system', labels: { istio: 'ingressgateway' } },
+      spec: { containers: [{ name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.22.3', args: ['proxy', 'router', '--domain', '$(POD_NAMESPACE).svc.cluster.local'] }] },
+    });
+    expect(gateway.proxyArgs?.slice(0, 2)).toEqual(['proxy', 'router']);
+    const app = toPodInfo({ kind: 'Pod', metadata: { name: 'a', namespace: 'foo' }, spec: { containers: [{ name: 'app' }] } });
+    expect(app.proxyArgs).toBeUndefined();
+  });
+});

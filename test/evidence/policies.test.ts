@@ -256,6 +256,68 @@ describe('ambient mode', () => {
   });
 });
 
+describe('gateways (ISTIO-JWT §2.1, IST0166)', () => {
+  const gwService: ServiceInfo = {
+    name: 'web-gw-istio', namespace: 'foo', labels: {}, selector: { 'gateway.networking.k8s.io/gateway-name': 'web-gw' },
+    ports: [{ name: 'status-port', port: 15021 }, { name: 'http', port: 80 }],
+  };
+  const gwPod = (labels: Record<string, string>): PodInfo =>
+    sidecarPod({ name: 'web-gw-istio-6d8f7c9b5-k2l3m', labels, containers: ['istio-proxy'], initContainers: [] });
+  const apiGwPod = gwPod({ 'gateway.networking.k8s.io/gateway-name': 'web-gw', 'service.istio.io/canonical-name': 'web-gw-istio' });
+  const obj = (kind: string, name: string, spec: Record<string, unknown>, namespace = 'foo'): KubeObject => ({
+    apiVersion: 'security.istio.io/v1', kind, metadata: { name, namespace }, spec,
+  });
+  const rules = { jwtRules: [{ issuer: 'https://issuer.example' }] };
+  const runGw = (pods: PodInfo[], ras: KubeObject[], aps: KubeObject[] = [], svc: ServiceInfo = gwService) =>
+    normalisePolicies({
+      target: { service: svc.name, namespace: 'foo' }, service: svc, pods, namespace: ns(), rootNamespace: 'istio-system',
+      requestAuthentications: ras, authorizationPolicies: aps,
+    });
+
+  it('Gateway API gateway: targetRefs naming its Gateway applies (RA and AP); a selector on its pods is ineffective', () => {
+    const toGw = { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'web-gw' }] };
+    const set = runGw(
+      [apiGwPod],
+      [
+        obj('RequestAuthentication', 'by-ref', { ...toGw, ...rules }),
+        obj('RequestAuthentication', 'by-selector', { selector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'web-gw' } }, ...rules }),
+        obj('RequestAuthentication', 'other-gw', { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'api-gw' }], ...rules }),
+        obj('RequestAuthentication', 'mesh-wide', rules, 'istio-system'),
+      ],
+      [obj('AuthorizationPolicy', 'require-jwt', { ...toGw, rules: [{ from: [{ source: { requestPrincipals: ['*'] } }] }] })],
+    );
+    expect(ra(set, 'by-ref')).toMatchObject({ applies: true, reasonCode: 'applies' });
+    expect(ra(set, 'by-ref').reason).toContain('Gateway web-gw');
+    expect(ra(set, 'by-selector')).toMatchObject({ applies: false, reasonCode: 'gateway-ignores-selector' });
+    expect(ra(set, 'by-selector').reason).toMatch(/IST0166.*use targetRefs/);
+    expect(ra(set, 'other-gw')).toMatchObject({ applies: false, reasonCode: 'target-refs-miss' });
+    expect(ra(set, 'mesh-wide').applies).toBe(true);
+    expect(ap(set, 'require-jwt').applies).toBe(true);
+    expect(set.jwtRules.filter((r) => r.applies).map((r) => r.source.name).sort()).toEqual(['by-ref', 'mesh-wide']);
+  });
+
+  it('the older istio.io/gateway-name label marks a Gateway API gateway too', () => {
+    const set = runGw([gwPod({ 'istio.io/gateway-name': 'web-gw' })], [
+      obj('RequestAuthentication', 'by-ref', { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'web-gw' }], ...rules }),
+    ]);
+    expect(ra(set, 'by-ref').applies).toBe(true);
+  });
+
+  it('classic gateway (istio-proxy runs proxy router): selectors apply as usual, targetRefs does not', () => {
+    const classicSvc: ServiceInfo = { ...gwService, name: 'istio-ingressgateway', namespace: 'foo', selector: { istio: 'ingressgateway' } };
+    const classic = sidecarPod({
+      name: 'istio-ingressgateway-5c7d9f8b6-q7w8e', labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' },
+      containers: ['istio-proxy'], initContainers: [], proxyArgs: ['proxy', 'router', '--domain', '$(POD_NAMESPACE).svc.cluster.local'],
+    });
+    const set = runGw([classic], [
+      obj('RequestAuthentication', 'ingress-jwt', { selector: { matchLabels: { istio: 'ingressgateway' } }, ...rules }),
+      obj('RequestAuthentication', 'by-ref', { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'istio-ingressgateway' }], ...rules }),
+    ], [], classicSvc);
+    expect(ra(set, 'ingress-jwt')).toMatchObject({ applies: true, reasonCode: 'applies' });
+    expect(ra(set, 'by-ref')).toMatchObject({ applies: false, reasonCode: 'target-refs-on-classic-gateway' });
+  });
+});
+
 describe('AuthorizationPolicy', () => {
   it('parses the authz-jwt require-jwt policy', () => {
     const set = run({ authorizationPolicies: fixture('authz-jwt.yaml'), requestAuthentications: fixture('authz-jwt.yaml') });
@@ -308,6 +370,7 @@ describe('legacy authentication.istio.io policies', () => {
       applies: true,
       principalBinding: 'USE_ORIGIN',
       hasPeers: true,
+      hasOrigins: true,
       originIsOptional: false,
       targets: [{ name: 'httpbin', ports: [] }],
       ruleKeys: ['Policy/foo/jwt-example#0'],
@@ -373,6 +436,14 @@ describe('legacy authentication.istio.io policies', () => {
       audiences: ['my-project'],
       locations: [{ in: 'header', name: 'x-goog-iap-jwt-assertion' }],
     });
+  });
+
+  it('hasOrigins tells a peers-only MeshPolicy (mTLS leftover) from one holding JWT origins', () => {
+    const peersOnly: KubeObject = {
+      apiVersion: 'authentication.istio.io/v1alpha1', kind: 'MeshPolicy', metadata: { name: 'default' }, spec: { peers: [{ mtls: {} }] },
+    };
+    const set = run({ meshPolicies: [peersOnly], istioVersion: { major: 1, minor: 22, patch: 3 } });
+    expect(legacy(set, 'default')).toMatchObject({ hasPeers: true, hasOrigins: false, ruleKeys: [] });
   });
 
   it('only the MeshPolicy: it applies mesh-wide and its rule key has no namespace', () => {

@@ -95,6 +95,7 @@ export function normaliseLegacy(input: LegacyInput): { policies: LegacyPolicyInf
       ruleKeys: parsed.rules.map((r) => r.key),
       originIsOptional: field(spec, 'originIsOptional', 'origin_is_optional') === true,
       hasPeers: (asArray(spec?.['peers'])?.length ?? 0) > 0,
+      hasOrigins: (asArray(spec?.['origins'])?.length ?? 0) > 0,
       applies: applicability.applies,
       reason: parsed.problem ? `${applicability.reason}; ${parsed.problem}` : applicability.reason,
       reasonCode: applicability.reasonCode,

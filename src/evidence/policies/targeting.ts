@@ -60,6 +60,7 @@ export function judgeTargeting(obj: KubeObject, kind: ModernKind, ctx: Targeting
   }
 
   const { mode } = ctx;
+  if (mode.mode === 'gateway') return gatewayVerdict(selector, targetRefs, namespace, isRoot, ctx, verdict);
   if (targetRefs.length > 0) {
     if (mode.mode === 'sidecar') {
       return verdict('target-refs-on-sidecar', `targetRefs binds to a Gateway/waypoint, not to this workload's sidecar; use selector (targets ${describeRefs(targetRefs)})`);
@@ -82,6 +83,52 @@ export function judgeTargeting(obj: KubeObject, kind: ModernKind, ctx: Targeting
   const judged = selectorVerdict(selector, isRoot, ctx);
   const noProxy = mode.mode === 'none' ? ` (but no Istio proxy serves ${ctx.service}, so nothing enforces it)` : '';
   return verdict(judged.applies ? 'applies' : 'selector-mismatch', judged.reason + noProxy);
+}
+
+/**
+ * ISTIO-JWT §2.1, §6 IST0166: a Gateway API gateway takes policies whose targetRefs name its Gateway (same
+ * namespace); a selector matching its pods is ineffective. A classic gateway (istio-ingressgateway) is selected
+ * like any workload and is no Gateway API object, so targetRefs cannot reach it.
+ */
+function gatewayVerdict(
+  selector: Labels | undefined,
+  targetRefs: TargetRef[],
+  policyNs: string,
+  isRoot: boolean,
+  ctx: TargetingContext,
+  verdict: (code: ApplicabilityCode, reason: string) => Targeting,
+): Targeting {
+  const gw = ctx.mode.gateway ?? { kind: 'classic' as const, names: [] };
+  const names = gw.names.join(', ');
+  if (gw.kind === 'classic') {
+    if (targetRefs.length > 0) {
+      return verdict('target-refs-on-classic-gateway', `targetRefs names ${describeRefs(targetRefs)}, but ${ctx.service} is a classic Istio gateway (not a Gateway API Gateway): it is bound by selector, not targetRefs`);
+    }
+    const judged = selectorVerdict(selector, isRoot, ctx);
+    return verdict(judged.applies ? 'applies' : 'selector-mismatch', `${judged.reason} (classic gateway: selectors apply as on a sidecar)`);
+  }
+  if (targetRefs.length > 0) {
+    const hit = targetRefs.find(
+      (ref) => ref.kind === 'Gateway' && ref.group === GATEWAY_API_GROUP && gw.names.includes(ref.name),
+    );
+    if (hit && policyNs === ctx.namespace) {
+      return verdict('applies', `targetRefs names Gateway ${hit.name}, whose pods serve ${ctx.service}`);
+    }
+    if (hit) {
+      return verdict('other-namespace', `targetRefs names Gateway ${hit.name}, but a policy binds only a Gateway of its own namespace (${ctx.namespace}), and this one lives in ${policyNs}`);
+    }
+    return verdict('target-refs-miss', `targetRefs names ${describeRefs(targetRefs)}, not Gateway ${names} (group ${GATEWAY_API_GROUP}) whose pods serve ${ctx.service}`);
+  }
+  if (!selector) {
+    const judged = selectorVerdict(selector, isRoot, ctx);
+    return verdict('applies', `${judged.reason}, including the pods of Gateway ${names}`);
+  }
+  const judged = selectorVerdict(selector, isRoot, ctx);
+  if (!judged.applies) return verdict('selector-mismatch', judged.reason);
+  return verdict(
+    'gateway-ignores-selector',
+    `${judged.reason}, but those are the pods of Gateway API Gateway ${names}: a selector on them is ineffective (istioctl analyze IST0166); use targetRefs: [{group: ${GATEWAY_API_GROUP}, kind: Gateway, name: ${gw.names[0] ?? ''}}]`,
+  );
 }
 
 function selectorVerdict(selector: Labels | undefined, isRoot: boolean, ctx: TargetingContext): Applicability {
