@@ -24,7 +24,9 @@ export default defineCheck({
   id: 'istiod.jwks-fetch',
   title: 'istiod fetched the keys of every issuer',
   docs: 'https://istio.io/latest/docs/ops/common-problems/security-issues/',
-  needs: ['istiodLogs', 'policies', 'istio', 'pods'],
+  needs: ['istiodLogs', 'policies', 'istio'],
+  // Only to tie mesh-wide ACK ERROR lines to this service's proxies; without pods they are left out.
+  uses: ['pods'],
   run({ istiodLogs, policies, istio, pods }) {
     const info = slotValue(istio);
     if (info.istiodPods.length === 0) {
@@ -128,7 +130,7 @@ export default defineCheck({
     }
 
     // ACK errors are mesh-wide: only those from one of this service's proxies concern it.
-    const targetPods = slotValue(pods);
+    const targetPods = pods.ok ? pods.value : [];
     const ours = log.ackErrors.filter((line) => targetPods.some((p) => namesPod(line, p)));
     const elsewhere = log.ackErrors.length - ours.length;
     if (ours.length) {
@@ -144,7 +146,9 @@ export default defineCheck({
     }
     if (elsewhere > 0 && outcomes.length) {
       const first = outcomes[0] as CheckOutcome;
-      const note = `; ${plural(elsewhere, 'ACK ERROR line')} about the JWT config of other proxies (not ${targetPods.length ? 'this service\'s pods' : 'known pods of this service'}) ignored`;
+      const note = pods.ok
+        ? `; ${plural(elsewhere, 'ACK ERROR line')} about the JWT config of other proxies (not this service's pods) ignored`
+        : `; ${plural(elsewhere, 'ACK ERROR line')} about JWT config not tied to this service (its pods could not be read)`;
       outcomes[0] = { ...first, detail: first.detail + note };
     }
     if (outcomes.length === 0) {

@@ -134,8 +134,9 @@ describe('istiod.jwks-fetch', () => {
         tweak?.(e);
       });
 
-    it('needs the pods', () => {
-      expect(check.needs).toContain('pods');
+    it('reads the pods when they are there, without depending on them', () => {
+      expect(check.uses).toContain('pods');
+      expect(check.needs).not.toContain('pods');
     });
 
     it.each([
@@ -158,11 +159,12 @@ describe('istiod.jwks-fetch', () => {
       expect(results[0]?.detail).toContain('1 ACK ERROR line about the JWT config of other proxies');
     });
 
-    it('errors when the pods cannot be read', () => {
-      const [r] = withAcks([ack('httpbin-7d9c5b8f4-abcde.foo-1')], (e) => {
+    it('still judges the key fetches when the pods cannot be read, leaving NACKs untied to this service', () => {
+      const results = withAcks([ack('httpbin-7d9c5b8f4-abcde.foo-1')], (e) => {
         e.pods = { ok: false, error: { code: 'forbidden', message: 'may not list pods' } };
       });
-      expect(r?.status).toBe('error');
+      expect(results.map((r) => r.status)).toEqual(['pass']);
+      expect(results[0]?.detail).toContain('not tied to this service (its pods could not be read)');
     });
 
     it('names the replica whose proxy NACKed', () => {
