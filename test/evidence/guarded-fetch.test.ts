@@ -1,3 +1,4 @@
+import { rejection } from '../support/rejection.js';
 import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -7,7 +8,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GuardedFetcher } from '../../src/evidence/guarded-fetch.js';
-import { JwtcheckError } from '../../src/errors.js';
 import { freePort } from '../support/free-port.js';
 
 const DISCOVERY = { issuer: 'https://issuer.example', jwks_uri: 'https://issuer.example/jwks' };
@@ -77,16 +77,6 @@ function listen(server: Server): Promise<string> {
     server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
   });
 }
-
-const rejection = async (promise: Promise<unknown>): Promise<JwtcheckError> => {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(JwtcheckError);
-    return err as JwtcheckError;
-  }
-  throw new Error('expected a rejection');
-};
 
 describe('GuardedFetcher', () => {
   const seen: Seen[] = [];

@@ -1,3 +1,4 @@
+import { rejection } from '../support/rejection.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,16 +47,6 @@ function fixture(extra: Partial<KubeFixture> = {}): KubeFixture {
     ...extra,
   };
 }
-
-const rejection = async (promise: Promise<unknown>): Promise<JwtcheckError> => {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(JwtcheckError);
-    return err as JwtcheckError;
-  }
-  throw new Error('expected a rejection');
-};
 
 describe('LiveClusterSource against a fake API server', () => {
   let api: KubeApiServer;

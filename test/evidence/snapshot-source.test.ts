@@ -1,3 +1,4 @@
+import { rejection } from '../support/rejection.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,16 +9,6 @@ import { JwtcheckError } from '../../src/errors.js';
 const FIXTURES = fileURLToPath(new URL('../fixtures/sources/', import.meta.url));
 const fixture = (name: string): string => join(FIXTURES, name);
 const LOGS = { tailLines: 500, limitBytes: 1024 * 1024 };
-
-const rejection = async (promise: Promise<unknown>): Promise<JwtcheckError> => {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(JwtcheckError);
-    return err as JwtcheckError;
-  }
-  throw new Error('expected a rejection');
-};
 
 describe('SnapshotClusterSource from manifests (no pods in the files)', () => {
   const source = SnapshotClusterSource.fromFiles([fixture('httpbin-foo.yaml')], [fixture('proxy.log'), fixture('istiod.log')]);
