@@ -2,7 +2,7 @@
  * Synthetic clusters for the benchmarks: one target Service (`checkout` in `shop`) with a few injected pods,
  * plus as many unrelated pods and policies as asked, so the request plan can be measured against namespace size.
  */
-import type { KubeObject } from '../src/evidence/model.js';
+import type { KubeObject } from '../src/model/index.js';
 import type { KubeFixture } from '../test/support/kube-api-server.js';
 
 export const TARGET = { service: 'checkout', namespace: 'shop', cluster: 'bench' } as const;

@@ -3,7 +3,7 @@
  * should bound the bytes is the read plan's own limits (pods: label selector + limit 50; logs: tailLines and
  * limitBytes), not the namespace size; policy lists are read whole, so their bytes grow with the policy count.
  */
-import { diagnose } from '../src/engine/diagnose.js';
+import { diagnose } from '../src/diagnose.js';
 import { GuardedFetcher } from '../src/evidence/guarded-fetch.js';
 import { LiveClusterSource } from '../src/evidence/kube-live.js';
 import { ROOT_NAMESPACE, TARGET } from './cluster-fixture.js';

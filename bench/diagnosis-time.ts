@@ -12,11 +12,12 @@
  * Everything else (namespace, istiod pods → istiod log, RA/AP lists in two namespaces, legacy lists) runs
  * beside it and is at most 2 hops deep.
  */
-import { diagnose } from '../src/engine/diagnose.js';
+import { diagnose } from '../src/diagnose.js';
 import { GuardedFetcher } from '../src/evidence/guarded-fetch.js';
 import { LiveClusterSource } from '../src/evidence/kube-live.js';
 import { DEFAULT_LOG_LINES } from '../src/config.js';
-import { MAX_PODS_LISTED, PROXY_LOG_LIMIT_BYTES } from '../src/evidence/collect.js';
+import { MAX_PODS_LISTED } from '../src/evidence/collect.js';
+import { PROXY_LOG_LIMIT_BYTES } from '../src/evidence/read-logs.js';
 import { ROOT_NAMESPACE, TARGET } from './cluster-fixture.js';
 import type { ServerProcess } from './server-process.js';
 import { Timeline, timedFetcher, timedSource } from './timeline.js';

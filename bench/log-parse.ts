@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { AccessLogParser } from '../src/logs/access-log.js';
+import { AccessLogParser } from '../src/istio/logs/access-log.js';
 import { accessLogLine } from './cluster-fixture.js';
 
 export const LOG_SIZE_BYTES = 100 * 1024 * 1024;

@@ -2,9 +2,9 @@
  * Wraps a ClusterSource and a DocumentFetcher to record when each read started and ended, so a benchmark can
  * show the request timeline of one diagnosis next to its wall time (which reads waited for which).
  */
-import type { ClusterSource, LogReadOptions } from '../src/evidence/cluster-source.js';
-import type { DocumentFetcher } from '../src/evidence/document-fetcher.js';
-import type { FetchedDocument, KubeObject } from '../src/evidence/model.js';
+import type { ClusterSource, LogReadOptions } from '../src/model/cluster-source.js';
+import type { DocumentFetcher } from '../src/model/document-fetcher.js';
+import type { FetchedDocument, KubeObject } from '../src/model/index.js';
 
 export interface TimelineEntry {
   what: string;

@@ -6,23 +6,12 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, USAGE, type CliCommand } from './cli/parse-args.js';
-import { runDecode } from './cli/decode-command.js';
-import { runDiagnose } from './cli/diagnose-command.js';
-import { runDemo } from './cli/demo-command.js';
 import { isJwtcheckError } from './errors.js';
 import { maskSecrets } from './lib/logger.js';
 
-export const EXIT_OK = 0;
-export const EXIT_CHECK_FAILED = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_COULD_NOT_RUN = 3;
+import { EXIT_COULD_NOT_RUN, EXIT_OK, EXIT_USAGE, type CliIo } from './cli/io.js';
 
-export interface CliIo {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream;
-  stdin: NodeJS.ReadableStream;
-  env: Record<string, string | undefined>;
-}
+export type { CliIo } from './cli/io.js';
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let command: CliCommand;
@@ -40,12 +29,19 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'version':
         io.stdout.write(`${packageVersion()}\n`);
         return EXIT_OK;
-      case 'decode':
+      // Each subcommand is loaded only when used: the Kubernetes client alone costs ~1 s to import.
+      case 'decode': {
+        const { runDecode } = await import('./cli/decode-command.js');
         return await runDecode(command, io);
-      case 'diagnose':
+      }
+      case 'diagnose': {
+        const { runDiagnose } = await import('./cli/diagnose-command.js');
         return await runDiagnose(command, io);
-      case 'demo':
+      }
+      case 'demo': {
+        const { runDemo } = await import('./cli/demo-command.js');
         return await runDemo(command, io);
+      }
       case 'app': {
         const { runAppCommand } = await import('./cli/serve-commands.js');
         return await runAppCommand(io);

@@ -1,3 +1,4 @@
+import { CLUSTER_RULE, isValidCluster } from './lib/names.js';
 import { JwtcheckError } from './errors.js';
 
 /** DESIGN §6. The only reader of process.env; reports every problem at once. */
@@ -100,8 +101,8 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     concurrency: int('JWTCHECK_CONCURRENCY', DEFAULT_CONCURRENCY, 1, 64),
     cluster: text('JWTCHECK_CLUSTER'),
   };
-  if (config.cluster !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(config.cluster)) {
-    problems.push(`JWTCHECK_CLUSTER must be a DNS-1123 name like "prod-eu" (got "${config.cluster}").`);
+  if (config.cluster !== undefined && !isValidCluster(config.cluster)) {
+    problems.push(`JWTCHECK_CLUSTER must be a cluster name like "prod-eu" (${CLUSTER_RULE}; got "${config.cluster}").`);
   }
   if (problems.length > 0) {
     throw new JwtcheckError('config', `Configuration problems:\n- ${problems.join('\n- ')}`);

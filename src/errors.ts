@@ -1,4 +1,4 @@
-import type { EvidenceErrorCode } from './evidence/model.js';
+import type { EvidenceErrorCode } from './model/index.js';
 
 /**
  * The one error type that crosses module boundaries. `message` is a sentence for the user

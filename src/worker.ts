@@ -10,9 +10,10 @@ import { startHealthServer, type HealthServer } from './health/health-server.js'
 import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createConsumer } from './queue/consumer.js';
-import { DEFAULT_CLUSTER, queueLocation } from './queue/job.js';
+import { DEFAULT_CLUSTER } from './lib/names.js';
+import { queueLocation } from './job/job-data.js';
 import { createWorkerRedis } from './queue/redis.js';
-import { createDiagnosisRuntime, type RuntimeOverrides } from './queue/runtime.js';
+import { createDiagnosisRuntime, type RuntimeOverrides } from './job/runtime.js';
 import { slackClientOptions } from './slack/web-client-options.js';
 
 export interface WorkerDeps {

@@ -13,7 +13,7 @@ import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernet
 import { createRemoteJWKSet, decodeProtectedHeader, decodeJwt, jwtVerify, errors as joseErrors } from 'jose';
 import bolt from '@slack/bolt';
 import { Redis } from 'ioredis';
-import type { KubeObject } from '../src/evidence/model.js';
+import type { KubeObject } from '../src/model/index.js';
 import { loadObjects, startKubeApiServer } from './support/kube-api-server.js';
 import type { KubeApiServer, KubeFixture } from './support/kube-api-server.js';
 import { startIssuer } from './support/oidc-issuer.js';

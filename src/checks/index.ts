@@ -47,3 +47,6 @@ export const CHECKS: readonly Check[] = [
   proxyResponses,
   istiodJwksFetch,
 ];
+
+/** The catalogue ids, derived from the registry (the one list; DESIGN §3 holds the contract it must match). */
+export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id);

@@ -3,7 +3,7 @@
 // and every token fails; a document naming another issuer means tokens carry another iss (ISTIO-JWT §3.1, §3.2, §7.1–2).
 import { defineCheck } from '../engine/check.js';
 import { reachFix } from './lib/fetch-fix.js';
-import { discoveryUrlFor } from '../lib/oidc-discovery.js';
+import { discoveryUrlFor } from '../istio/oidc-discovery.js';
 import { classifyIssuer } from './lib/issuer-url.js';
 import { perApplyingRule } from './lib/policy.js';
 

@@ -6,8 +6,8 @@
 // set it cannot load is a failed fetch: 401 "Jwks remote fetch is failed" (ISTIO-JWT §3.1–3.3, §4.1, §4.2,
 // §7.15; istio #41729, #22597). Envoy never reads `use`: an RSA-OAEP "enc" key loads and is only noted.
 import { defineCheck } from '../engine/check.js';
-import type { JwkSummary } from '../evidence/model.js';
-import { envoySkipsEntry } from '../lib/jwks-summary.js';
+import type { JwkSummary } from '../model/index.js';
+import { envoySkipsEntry } from '../istio/jwks-summary.js';
 import { jwksFetchMode, reachFix } from './lib/fetch-fix.js';
 import { listSome, perApplyingRule, plural } from './lib/policy.js';
 

@@ -2,7 +2,7 @@
 // istiod derives <issuer>/.well-known/openid-configuration from it; an e-mail (Google service account,
 // testing@secure.istio.io) or a bare name cannot be fetched, so every token fails (ISTIO-JWT §2.1, §3.1; 1.27 optional issuer).
 import { defineCheck } from '../engine/check.js';
-import { discoveryUrlFor } from '../lib/oidc-discovery.js';
+import { discoveryUrlFor } from '../istio/oidc-discovery.js';
 import { classifyIssuer, googleServiceAccountJwksUri, isGoogleServiceAccount } from './lib/issuer-url.js';
 import { perApplyingRule } from './lib/policy.js';
 

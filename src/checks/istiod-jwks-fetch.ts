@@ -5,10 +5,10 @@
 // rotation is missed). In remote-JWKS mode (PILOT_JWT_ENABLE_REMOTE_JWKS=envoy) the sidecar fetches instead.
 // `ADS:LDS: ACK ERROR` lines count only when their connection id names one of the target's pods.
 // Source: ISTIO-JWT §3.1–3.3 (log lines by release, placeholder keys, remote mode), §4.2, §7 items 2 and 16.
-import type { IstiodKeyFetchFailure, JwtRule, PodInfo } from '../evidence/model.js';
+import type { IstiodKeyFetchFailure, JwtRule, PodInfo } from '../model/index.js';
 import { defineCheck } from '../engine/check.js';
 import type { CheckOutcome } from '../engine/check.js';
-import { isRemoteJwksCause } from '../logs/istiod-log.js';
+import { isRemoteJwksCause } from '../istio/logs/istiod-log.js';
 import { applyingRules, plural, ruleOrigin, ruleSubject } from './lib/policy.js';
 import { jwksFetchMode } from './lib/fetch-fix.js';
 import { explainFetchCause, failureIsAboutRule, placeholderMeaning } from './lib/log-keys.js';

@@ -4,7 +4,7 @@
 // (ISTIO-JWT §1.1, §2.2, §2.3, §7.18).
 import { defineCheck } from '../engine/check.js';
 import type { CheckOutcome } from '../engine/check.js';
-import type { JwtRule, PolicySet } from '../evidence/model.js';
+import type { JwtRule, PolicySet } from '../model/index.js';
 import { rbacPolicyId, ruleMatchesEverything } from './lib/authz.js';
 import { applyingRules, describeLocation, listSome, plural, policyName, ruleOrigin, ruleSubject } from './lib/policy.js';
 

@@ -3,8 +3,8 @@
 // istioctl analyze has no "no matching workload" message for RequestAuthentication (only IST0127 for
 // AuthorizationPolicy), so a selector typo silently disables JWT (ISTIO-JWT §2.1, §2.4, §6, §7.8).
 import { defineCheck } from '../engine/check.js';
-import type { Applicability, Labels, PodInfo, PolicyRef, PolicySet } from '../evidence/model.js';
-import { GATEWAY_NAME_LABELS, gatewayProxy } from '../evidence/workload-mode.js';
+import type { Applicability, Labels, PodInfo, PolicyRef, PolicySet } from '../model/index.js';
+import { GATEWAY_NAME_LABELS, gatewayProxy } from '../istio/workload-mode.js';
 import { formatSelector } from '../lib/label-selector.js';
 import { applyingRules, listSome, plural, policyName, ruleSubject } from './lib/policy.js';
 

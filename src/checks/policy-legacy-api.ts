@@ -2,7 +2,7 @@
 // Istio 1.6 dropped the v1alpha1 authentication API: such objects stay in the cluster but do nothing, so the
 // 401 for tokenless requests and principalBinding people expect are gone (ISTIO-JWT §0, §1.3, §7.17; 1.6 upgrade notes).
 import { defineCheck } from '../engine/check.js';
-import type { LegacyPolicyInfo } from '../evidence/model.js';
+import type { LegacyPolicyInfo } from '../model/index.js';
 import { listSome, plural, policyName } from './lib/policy.js';
 import { formatVersion, versionAtLeast } from './lib/version.js';
 

@@ -3,7 +3,7 @@
 // only an ALLOW with requestPrincipals or a DENY with notRequestPrincipals stops it (ISTIO-JWT §2.2, §2.3, §7.7).
 import { defineCheck } from '../engine/check.js';
 import type { CheckOutcome } from '../engine/check.js';
-import type { AuthorizationPolicyInfo, PolicyRef, PolicySet, RequestAuthenticationInfo } from '../evidence/model.js';
+import type { AuthorizationPolicyInfo, PolicyRef, PolicySet, RequestAuthenticationInfo } from '../model/index.js';
 import { allowRuleNeedsToken, denyRuleRejectsTokenless, describeOperations } from './lib/authz.js';
 import { listSome, policyName } from './lib/policy.js';
 

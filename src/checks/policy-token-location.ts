@@ -3,7 +3,7 @@
 // or a wrong header makes a good token count as missing; an empty prefix on Authorization keeps "Bearer " in the
 // token (ISTIO-JWT §2.1, §7.12; envoyproxy/envoy jwt_authn extractor.cc).
 import { defineCheck } from '../engine/check.js';
-import type { JwtRule, TokenLocation } from '../evidence/model.js';
+import type { JwtRule, TokenLocation } from '../model/index.js';
 import { DEFAULT_LOCATIONS, describeLocation, listSome, perApplyingRule, ruleOrigin } from './lib/policy.js';
 
 interface Finding {

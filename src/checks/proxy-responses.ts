@@ -3,7 +3,7 @@
 // the token: a token that verifies against the live keys while the proxy says "Jwks doesn't have key…" /
 // "Jwt verification fails" means stale or placeholder keys in the proxy, not a bad token (DESIGN §3).
 // Source: ISTIO-JWT §4.2–4.4, §8 decision hints, §7 items 2, 3, 8–10.
-import type { DenialGroup, Evidence } from '../evidence/model.js';
+import type { DenialGroup, Evidence } from '../model/index.js';
 import { defineCheck } from '../engine/check.js';
 import type { CheckOutcome } from '../engine/check.js';
 import { isKeyMismatchStatus, jwtStatusHint, jwtStatusOf, rbacPolicyOf } from './lib/log-denials.js';

@@ -2,7 +2,7 @@
 // delegated (not judged), then DENY, then ALLOW (none matching ⇒ 403 rbac_access_denied_matched_policy[none]).
 // Principals are `<iss>/<sub>` matched the Istio 1.21+ way (split at the last "/"), claims per `when`.
 // Source: ISTIO-JWT §2.3, §4.3, §7 items 10–11; istio/istio pilot/pkg/security/authz/model/generator.go.
-import type { AuthorizationPolicyInfo } from '../evidence/model.js';
+import type { AuthorizationPolicyInfo } from '../model/index.js';
 import { defineCheck } from '../engine/check.js';
 import type { CheckOutcome } from '../engine/check.js';
 import { judgePolicy, policyLabel, principalOf } from './lib/authz-match.js';

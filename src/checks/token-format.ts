@@ -2,7 +2,7 @@
 // payload, `alg` set and not `none`. A token Envoy cannot parse gets 401 before any policy is looked at,
 // even on paths an AuthorizationPolicy allows (istio#24371, #27943). Status strings: jwt_verify_lib
 // src/status.cc (ISTIO-JWT §4.1, §7 item 6).
-import type { TokenFormatProblem } from '../evidence/model.js';
+import type { TokenFormatProblem } from '../model/index.js';
 import { defineCheck } from '../engine/check.js';
 import { NO_TOKEN_DETAIL } from './lib/token-common.js';
 

@@ -2,7 +2,7 @@
 // live key set and the signature verifies with it. Envoy answers 401 "Jwks doesn't have key to match kid
 // or alg from Jwt" (no candidate key: rotation, another realm) or "Jwt verification fails" (wrong key).
 // Source: jwt_verify_lib src/verify.cc, ISTIO-JWT §3.1 (20 min refresh, no refetch on unknown kid), §4.1, §7 item 3.
-import type { IssuerEvidence, JwtRule, TokenEvidence } from '../evidence/model.js';
+import type { IssuerEvidence, JwtRule, TokenEvidence } from '../model/index.js';
 import { defineCheck } from '../engine/check.js';
 import type { CheckOutcome } from '../engine/check.js';
 import { ruleSubject } from './lib/policy.js';

@@ -2,8 +2,8 @@
 // Istio adds the jwt_authn filter only to HTTP filter chains: on a port it treats as TCP, no JWT rule applies and
 // tokens are never checked (ISTIO-JWT §1.3, §7.13; istioctl analyze IST0118; istio.io protocol selection).
 import { defineCheck } from '../engine/check.js';
-import type { PodInfo, ServicePort } from '../evidence/model.js';
-import { gatewayProxy } from '../evidence/workload-mode.js';
+import type { PodInfo, ServicePort } from '../model/index.js';
+import { gatewayProxy } from '../istio/workload-mode.js';
 import { listSome } from './lib/policy.js';
 
 const HTTP_NAMES = ['http', 'http2', 'https', 'grpc', 'grpc-web'];

@@ -2,8 +2,8 @@
 // Istio applies RequestAuthentication to the pods' sidecars, chosen by pod labels: a selector that matches no
 // pod, or pods that crash-loop, means no proxy ever sees the request (DESIGN §3; ISTIO-JWT §8 step 1).
 import { defineCheck } from '../engine/check.js';
-import { FROM_TEMPLATE_ANNOTATION } from '../evidence/model.js';
-import type { PodInfo } from '../evidence/model.js';
+import { FROM_TEMPLATE_ANNOTATION } from '../model/index.js';
+import type { PodInfo } from '../model/index.js';
 import { formatSelector, matchesSelector } from '../lib/label-selector.js';
 import { listSome, plural } from './lib/policy.js';
 

@@ -2,8 +2,8 @@
 // is ambient and the Service uses a waypoint. Without a proxy nothing enforces JWT; ztunnel cannot read HTTP,
 // so ambient needs a waypoint (ISTIO-JWT §2.3 Ambient, §7.14; istioctl analyze IST0102/IST0103).
 import { defineCheck } from '../engine/check.js';
-import type { Labels, PodInfo } from '../evidence/model.js';
-import { gatewayProxy } from '../evidence/workload-mode.js';
+import type { Labels, PodInfo } from '../model/index.js';
+import { gatewayProxy } from '../istio/workload-mode.js';
 import { matchesSelector } from '../lib/label-selector.js';
 import { listSome, plural } from './lib/policy.js';
 

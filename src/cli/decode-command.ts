@@ -1,4 +1,4 @@
-import type { CliIo } from '../cli.js';
+import type { CliIo } from './io.js';
 import { JwtcheckError } from '../errors.js';
 import { decodeToken, decodedAsJson, inspectToken, renderDecodedText } from '../token/index.js';
 import { readStream } from './read-input.js';

@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { loadConfig } from '../config.js';
-import { diagnose } from '../engine/diagnose.js';
+import { diagnose } from '../diagnose.js';
 import { RecordedFetcher } from '../evidence/recorded-fetcher.js';
 import { SnapshotClusterSource } from '../evidence/snapshot-source.js';
 import { JwtcheckError } from '../errors.js';
-import type { CliIo } from '../cli.js';
+import type { CliIo } from './io.js';
 import { readFileSync } from 'node:fs';
 import { writeReport } from './diagnose-command.js';
 

@@ -2,10 +2,10 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config.js';
 import type { CheckResult } from '../engine/check.js';
-import { diagnose } from '../engine/diagnose.js';
+import { diagnose } from '../diagnose.js';
 import type { Report } from '../engine/report.js';
-import type { ClusterSource } from '../evidence/cluster-source.js';
-import type { DocumentFetcher } from '../evidence/document-fetcher.js';
+import type { ClusterSource } from '../model/cluster-source.js';
+import type { DocumentFetcher } from '../model/document-fetcher.js';
 import { GuardedFetcher } from '../evidence/guarded-fetch.js';
 import { LiveClusterSource } from '../evidence/kube-live.js';
 import { RecordedFetcher } from '../evidence/recorded-fetcher.js';
@@ -13,13 +13,10 @@ import { SnapshotClusterSource } from '../evidence/snapshot-source.js';
 import { JwtcheckError } from '../errors.js';
 import { renderJson } from '../render/json.js';
 import { renderTerminal } from '../render/terminal.js';
-import type { CliIo } from '../cli.js';
+import { EXIT_CHECK_FAILED, EXIT_COULD_NOT_RUN, EXIT_OK, type CliIo } from './io.js';
 import type { DiagnoseArgs } from './parse-args.js';
 import { readTokenFile } from './read-input.js';
 
-const EXIT_OK = 0;
-const EXIT_CHECK_FAILED = 1;
-const EXIT_COULD_NOT_RUN = 3;
 const YAML_FILE = /\.(ya?ml|json)$/i;
 const KUBE_REQUEST_TIMEOUT_MS = 10_000;
 

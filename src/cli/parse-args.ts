@@ -2,6 +2,7 @@
  * DESIGN §5 command line, parsed without a framework: `--files a.yaml b.yaml` takes every value up to
  * the next flag, which node:util parseArgs cannot express. Pure: returns a command or a usage error.
  */
+import { NAME_RULE, isValidName } from '../lib/names.js';
 import { JwtcheckError } from '../errors.js';
 
 export interface DiagnoseArgs {
@@ -36,7 +37,6 @@ export const USAGE = `Usage:
   jwtcheck app | worker
 Exit codes: 0 no check failed, 1 a check failed, 2 usage error, 3 the diagnosis could not run.`;
 
-const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const MAX_LOG_LINES = 10_000;
 
 const usage = (message: string) => new JwtcheckError('usage', `${message}\n\n${USAGE}`);
@@ -89,8 +89,8 @@ function parseDiagnose(rest: readonly string[]): DiagnoseArgs {
   if (!service || !namespace) throw usage('"diagnose" needs a service and a namespace, e.g. jwtcheck diagnose httpbin foo.');
   if (extra.length > 0) throw usage(`Unexpected argument "${extra[0]}".`);
   for (const [what, name] of [['service', service], ['namespace', namespace]] as const) {
-    if (!DNS_1123_LABEL.test(name)) {
-      throw usage(`"${name}" is not a valid ${what} name: lower-case letters, digits and "-", at most 63 characters.`);
+    if (!isValidName(name)) {
+      throw usage(`"${name}" is not a valid ${what} name (${NAME_RULE}).`);
     }
   }
   if (flags.token !== undefined && flags['token-file'] !== undefined) throw usage('Give either --token or --token-file, not both.');

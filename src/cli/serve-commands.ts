@@ -8,7 +8,7 @@ import { startApp } from '../app.js';
 import { startWorker } from '../worker.js';
 import { createLogger } from '../lib/logger.js';
 import { onShutdown } from '../shutdown.js';
-import type { CliIo } from '../cli.js';
+import type { CliIo } from './io.js';
 
 const RUNS_UNTIL_SIGNALLED = new Promise<number>(() => undefined);
 

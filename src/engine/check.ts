@@ -1,4 +1,4 @@
-import type { Evidence, EvidenceSlotName, Target } from '../evidence/model.js';
+import type { Evidence, EvidenceSlotName, Target } from '../model/index.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip' | 'error';
 

@@ -1,4 +1,4 @@
-import type { Target } from '../evidence/model.js';
+import type { Target } from '../model/index.js';
 import type { CheckResult, CheckStatus } from './check.js';
 
 export const REPORT_VERSION = 1;

@@ -1,4 +1,4 @@
-import type { Evidence } from '../evidence/model.js';
+import type { Evidence } from '../model/index.js';
 import type { Check, CheckContext, CheckOutcome, CheckResult } from './check.js';
 
 const FIX_FOR_UNEXPECTED_ERROR =

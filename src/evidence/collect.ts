@@ -2,50 +2,36 @@
  * Plans and runs every read of one diagnosis. Independent reads start at once; a read that depends on
  * another (pods need the Service's selector, logs need the pods, keys need the policies) starts the
  * moment its input is known. Each slot is a promise, so checks can run as soon as their inputs land
- * (live progress), and a failed read becomes a failed slot instead of an exception.
+ * (live progress), and a failed read becomes a failed slot instead of an exception. The Kubernetes object
+ * reads are planned here; logs (read-logs.ts) and issuer documents (read-issuers.ts) have readers of their own.
  */
-import { isJwtcheckError } from '../errors.js';
 import { formatSelector } from '../lib/label-selector.js';
-import { summariseJwks } from '../lib/jwks-summary.js';
-import { discoveryUrlFor } from '../lib/oidc-discovery.js';
-import { summariseProxyLog } from '../logs/proxy-log.js';
-import { scanIstiodLog } from '../logs/istiod-log.js';
 import { decodeToken, noTokenEvidence, verifyToken } from '../token/index.js';
-import type { ClusterSource } from './cluster-source.js';
-import type { DocumentFetcher } from './document-fetcher.js';
-import { ISTIOD_POD_SELECTOR, LEGACY_PILOT_POD_SELECTOR, istioInfoFromPods, workloadRevision } from './istio-info.js';
-import { nearNames, toNamespaceInfo, toPodInfo, toServiceInfo } from './kube-objects.js';
+import type { ClusterSource } from '../model/cluster-source.js';
+import type { DocumentFetcher } from '../model/document-fetcher.js';
+import { ISTIOD_POD_SELECTOR, LEGACY_PILOT_POD_SELECTOR, istioInfoFromPods, workloadRevision } from '../istio/istio-info.js';
+import { nearNames, toNamespaceInfo, toPodInfo, toServiceInfo } from '../istio/kube-objects.js';
 import {
   missing,
   present,
-  type DiscoveryInfo,
   type Evidence,
   type EvidenceSlotName,
-  type IssuerEvidence,
-  type IstiodLogEvidence,
-  type JwtRule,
-  type KeySetInfo,
   type PodInfo,
   type PolicySet,
-  type ProxyLogEvidence,
-  type Slot,
   type Target,
   type TokenEvidence,
-} from './model.js';
-import { normalisePolicies } from './policies.js';
+} from '../model/index.js';
+import { normalisePolicies } from '../istio/policies.js';
 import { prefetchLikelyKeys } from './prefetch-keys.js';
+import { flattenUnavailable, settle, then } from './slots.js';
+import { readIstiodLog, readProxyLogs } from './read-logs.js';
+import { issuerEvidence } from './read-issuers.js';
 
 export const MAX_PODS_LISTED = 50;
-export const MAX_PODS_LOGGED = 3;
-export const PROXY_LOG_LIMIT_BYTES = 512 * 1024;
-export const ISTIOD_LOG_LINES_FACTOR = 4;
-export const ISTIOD_LOG_LIMIT_BYTES = 1024 * 1024;
 const SECURITY_GROUP = 'security.istio.io';
 const SECURITY_VERSIONS = ['v1', 'v1beta1'] as const;
 const LEGACY_GROUP = 'authentication.istio.io';
 const LEGACY_VERSIONS = ['v1alpha1'] as const;
-const PROXY_CONTAINER = 'istio-proxy';
-const ISTIOD_CONTAINER = 'discovery';
 
 export interface CollectOptions {
   target: Target;
@@ -63,25 +49,6 @@ export type EvidencePromises = { [K in EvidenceSlotName]: Promise<Evidence[K]> }
   /** The same, with the signature outcome per rule (after the key sets are known). */
   tokenVerified: Promise<TokenEvidence>;
 };
-
-/** Turns a read into a slot: resolved value, or the reason it failed in words. */
-async function settle<T>(read: () => Promise<T>): Promise<Slot<T>> {
-  try {
-    return present(await read());
-  } catch (err) {
-    if (isJwtcheckError(err) && err.code !== 'usage' && err.code !== 'config') {
-      return missing(err.code, err.message);
-    }
-    return missing('internal', `Unexpected failure: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
-/** Chains slots: when the input failed, the output fails with the same reason. */
-async function then<A, B>(input: Promise<Slot<A>>, next: (value: A) => Promise<B> | B): Promise<Slot<B>> {
-  const slot = await input;
-  if (!slot.ok) return slot;
-  return settle(async () => next(slot.value));
-}
 
 export function collectEvidence(options: CollectOptions): EvidencePromises {
   const { target, source, fetcher, rootNamespace } = options;
@@ -217,109 +184,3 @@ export function collectEvidence(options: CollectOptions): EvidencePromises {
   };
 }
 
-/** Log readers return a slot of their own when there is nothing to read; unwrap it. */
-function flattenUnavailable<T>(slot: Slot<Slot<T>>): Slot<T> {
-  return slot.ok ? slot.value : slot;
-}
-
-async function readProxyLogs(
-  source: ClusterSource,
-  namespace: string,
-  pods: PodInfo[],
-  logLines: number,
-): Promise<Slot<ProxyLogEvidence>> {
-  const withProxy = pods
-    .filter((p) => p.containers.includes(PROXY_CONTAINER) || p.initContainers.includes(PROXY_CONTAINER))
-    .sort((a, b) => Number(b.ready) - Number(a.ready))
-    .slice(0, MAX_PODS_LOGGED);
-  if (withProxy.length === 0) {
-    return missing('unavailable', 'No pod of the service runs an istio-proxy container, so there is no proxy log to read.');
-  }
-  const reads = await Promise.all(
-    withProxy.map(async (p) => ({
-      pod: p.name,
-      slot: await settle(() =>
-        source.readPodLog(namespace, p.name, PROXY_CONTAINER, { tailLines: logLines, limitBytes: PROXY_LOG_LIMIT_BYTES }),
-      ),
-    })),
-  );
-  const read = reads.filter((r) => r.slot.ok);
-  const podErrors = reads.flatMap((r) => (r.slot.ok ? [] : [{ pod: r.pod, error: r.slot.error }]));
-  if (read.length === 0 && podErrors[0]) return { ok: false, error: podErrors[0].error };
-  const text = read.map((r) => (r.slot.ok ? r.slot.value : '')).join('\n');
-  const { access, jwtConfig } = summariseProxyLog(text);
-  return present({ pods: read.map((r) => r.pod), podErrors, access, jwtConfig });
-}
-
-/** One read (request budget), of the pod istioInfoFromPods picked: same revision as the workload, Running, Ready. */
-async function readIstiodLog(
-  source: ClusterSource,
-  rootNamespace: string,
-  pod: string | undefined,
-  logLines: number,
-): Promise<Slot<IstiodLogEvidence>> {
-  if (!pod) {
-    return missing('unavailable', `No istiod pod found in ${rootNamespace} (managed control plane, or another root namespace: set ISTIO_ROOT_NAMESPACE).`);
-  }
-  const text = await source.readPodLog(rootNamespace, pod, ISTIOD_CONTAINER, {
-    tailLines: logLines * ISTIOD_LOG_LINES_FACTOR,
-    limitBytes: ISTIOD_LOG_LIMIT_BYTES,
-  });
-  return present({ pod, ...scanIstiodLog(text) });
-}
-
-/** Where istiod would get this rule's keys, fetched the same way (DESIGN §8: only URLs named by policies). */
-async function issuerEvidence(rule: JwtRule, fetcher: DocumentFetcher): Promise<IssuerEvidence> {
-  if (rule.jwks !== undefined) {
-    return { ruleKey: rule.key, keySource: 'inline', keySet: parseKeySet(rule.jwks) };
-  }
-  if (rule.jwksUri) {
-    return { ruleKey: rule.key, keySource: 'jwksUri', keySetUrl: rule.jwksUri, keySet: await fetchKeySet(rule.jwksUri, fetcher) };
-  }
-  if (!rule.issuer || !/^https?:\/\//i.test(rule.issuer)) {
-    return { ruleKey: rule.key, keySource: 'none' };
-  }
-  const discovery = await fetchDiscovery(rule.issuer, fetcher);
-  const jwksUri = discovery.ok && typeof discovery.value.document?.['jwks_uri'] === 'string' ? discovery.value.document['jwks_uri'] : undefined;
-  if (!discovery.ok || discovery.value.status !== 200 || !jwksUri) {
-    return { ruleKey: rule.key, discovery, keySource: 'none' };
-  }
-  return { ruleKey: rule.key, discovery, keySource: 'discovery', keySetUrl: jwksUri, keySet: await fetchKeySet(jwksUri, fetcher) };
-}
-
-async function fetchDiscovery(issuer: string, fetcher: DocumentFetcher): Promise<Slot<DiscoveryInfo>> {
-  const url = discoveryUrlFor(issuer);
-  return settle(async () => {
-    const doc = await fetcher.fetch(url);
-    const info: DiscoveryInfo = { url, status: doc.status, contentType: doc.contentType };
-    if (doc.status !== 200) return info;
-    const parsed = parseJsonObject(doc.body);
-    if (parsed) return { ...info, document: parsed };
-    const looksHtml = /^\s*</.test(doc.body) || /html/i.test(doc.contentType ?? '');
-    return { ...info, problem: looksHtml ? 'the answer is an HTML page, not JSON (a login page or a proxy error?)' : 'the answer is not a JSON object' };
-  });
-}
-
-async function fetchKeySet(url: string, fetcher: DocumentFetcher): Promise<Slot<KeySetInfo>> {
-  const doc = await settle(() => fetcher.fetch(url));
-  if (!doc.ok) return doc;
-  if (doc.value.status !== 200) {
-    return missing('http-status', `${url} answered HTTP ${doc.value.status} instead of a key set.`);
-  }
-  return parseKeySet(doc.value.body, url);
-}
-
-function parseKeySet(text: string, from?: string): Slot<KeySetInfo> {
-  const summary = summariseJwks(text);
-  if (summary.ok) return present(summary.value);
-  return missing('invalid', `${from ? `The key set at ${from}` : 'The inline jwks'} is not usable: ${summary.message}.`);
-}
-
-function parseJsonObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}

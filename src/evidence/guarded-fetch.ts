@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ReadableStream } from 'node:stream/web';
 import { Agent, fetch as undiciFetch } from 'undici';
-import type { DocumentFetcher } from './document-fetcher.js';
-import type { FetchedDocument } from './model.js';
+import type { DocumentFetcher } from '../model/document-fetcher.js';
+import type { FetchedDocument } from '../model/index.js';
 import { JwtcheckError, isJwtcheckError } from '../errors.js';
 import { classifyNetworkCode, rootCause } from '../lib/network-errors.js';
 import { formatSeconds } from '../lib/time-words.js';

@@ -1,8 +1,8 @@
 import { delimiter } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, Observable } from '@kubernetes/client-node';
 import type { ConfigurationOptions, ObservableMiddleware, RequestContext, ResponseContext } from '@kubernetes/client-node';
-import type { ClusterSource, LogReadOptions } from './cluster-source.js';
-import type { KubeObject } from './model.js';
+import type { ClusterSource, LogReadOptions } from '../model/cluster-source.js';
+import type { KubeObject } from '../model/index.js';
 import { JwtcheckError } from '../errors.js';
 import { isApiStatus, toKubeError } from './kube-errors.js';
 import type { KubeCall, KubeEndpoint } from './kube-errors.js';

@@ -7,10 +7,10 @@
  * URLs are certain to be fetched. The fetcher caches per URL, so the later, exact path reuses these.
  * Only URLs named by the policies are fetched (DESIGN §8); failures are left for that exact path.
  */
-import { asArray, asRecord, asString, field } from './kube-objects.js';
-import { discoveryUrlFor } from '../lib/oidc-discovery.js';
-import type { DocumentFetcher } from './document-fetcher.js';
-import type { KubeObject, Labels } from './model.js';
+import { asArray, asRecord, asString, field } from '../istio/kube-objects.js';
+import { discoveryUrlFor } from '../istio/oidc-discovery.js';
+import type { DocumentFetcher } from '../model/document-fetcher.js';
+import type { KubeObject, Labels } from '../model/index.js';
 
 export function prefetchLikelyKeys(serviceSelector: Labels | undefined, requestAuthentications: KubeObject[], fetcher: DocumentFetcher): void {
   if (!serviceSelector || Object.keys(serviceSelector).length === 0) return;

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parse } from 'yaml';
-import type { DocumentFetcher } from './document-fetcher.js';
-import type { FetchedDocument } from './model.js';
+import type { DocumentFetcher } from '../model/document-fetcher.js';
+import type { FetchedDocument } from '../model/index.js';
 import { JwtcheckError } from '../errors.js';
 
 /**

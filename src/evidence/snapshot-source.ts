@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { ClusterSource, LogReadOptions } from './cluster-source.js';
-import type { KubeObject, Labels } from './model.js';
-import { FROM_TEMPLATE_ANNOTATION } from './model.js';
+import type { ClusterSource, LogReadOptions } from '../model/cluster-source.js';
+import type { KubeObject, Labels } from '../model/index.js';
+import { FROM_TEMPLATE_ANNOTATION } from '../model/index.js';
 import { JwtcheckError } from '../errors.js';
 import { matchesRequirements, parseSelector } from '../lib/label-selector.js';
 

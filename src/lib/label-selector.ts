@@ -1,4 +1,4 @@
-import type { Labels } from '../evidence/model.js';
+import type { Labels } from '../model/index.js';
 import { JwtcheckError } from '../errors.js';
 
 /**

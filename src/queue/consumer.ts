@@ -5,9 +5,9 @@
  */
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { runDiagnosisJob, type DiagnosisRuntime, type JobOutcome, type JobSlackState, type JobStateStore } from '../diagnosis-job.js';
+import { runDiagnosisJob, type DiagnosisRuntime, type JobOutcome, type JobSlackState, type JobStateStore } from '../job/diagnosis-job.js';
 import type { Logger } from '../lib/logger.js';
-import { JOB_NAME, queueLocation, validateJobData } from './job.js';
+import { JOB_NAME, queueLocation, validateJobData } from '../job/job-data.js';
 
 export interface ConsumerOptions {
   connection: Redis;

@@ -1,4 +1,4 @@
-import type { DiagnosisJobData } from './job.js';
+import type { DiagnosisJobData } from '../job/job-data.js';
 
 /**
  * How the Slack side hands a diagnosis over: to BullMQ (queue producer) or to the app's own pool

@@ -5,12 +5,12 @@
  * is the trade-off of running without Redis.
  */
 import { randomBytes } from 'node:crypto';
-import type { DiagnosisRuntime, JobSlackState, JobStateStore } from '../diagnosis-job.js';
-import { runDiagnosisJob } from '../diagnosis-job.js';
+import type { DiagnosisRuntime, JobSlackState, JobStateStore } from '../job/diagnosis-job.js';
+import { runDiagnosisJob } from '../job/diagnosis-job.js';
 import { JwtcheckError } from '../errors.js';
 import type { Logger } from '../lib/logger.js';
 import { DEDUPE_TTL_SECONDS, STASH_TTL_SECONDS, type DiagnosisDispatcher, type TokenStash } from './dispatcher.js';
-import { validateJobData, type DiagnosisJobData } from './job.js';
+import { validateJobData, type DiagnosisJobData } from '../job/job-data.js';
 
 /** Requests waiting beyond the running ones; past this, users are told to try again. */
 export const MAX_WAITING = 100;

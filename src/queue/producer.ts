@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { JwtcheckError } from '../errors.js';
 import type { Logger } from '../lib/logger.js';
 import { DEDUPE_TTL_SECONDS, STASH_TTL_SECONDS, type DiagnosisDispatcher, type TokenStash } from './dispatcher.js';
-import { JOB_NAME, queueLocation, validateJobData, type DiagnosisJobData } from './job.js';
+import { JOB_NAME, queueLocation, validateJobData, type DiagnosisJobData } from '../job/job-data.js';
 import { createProducerRedis, describeRedis } from './redis.js';
 
 export const JOB_ATTEMPTS = 3;

@@ -9,7 +9,7 @@
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import type { CheckResult, CheckStatus } from '../engine/check.js';
 import type { Report } from '../engine/report.js';
-import type { Target } from '../evidence/model.js';
+import type { Target } from '../model/index.js';
 import { STATUS_MARKS } from './status-marks.js';
 
 export const MAX_BLOCKS_PER_MESSAGE = 50;

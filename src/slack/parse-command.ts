@@ -2,8 +2,7 @@
  * Pure parsing of what people type: `/jwtcheck` text and DMs to the bot. No Slack, no I/O, so every
  * case is a table test. Never returns the token text inside a message meant for a user.
  */
-
-export const DEFAULT_CLUSTER = 'default';
+import { CLUSTER_RULE, NAME_RULE, isValidCluster, isValidName, splitQualifiedName } from '../lib/names.js';
 
 export const USAGE =
   'Usage: `/jwtcheck <service> <namespace> [--cluster NAME]` (also `service.namespace` or `namespace/service`), or `/jwtcheck help`.';
@@ -32,11 +31,6 @@ export type ParsedCommand =
   | { kind: 'usage'; message: string }
   | { kind: 'leaked-token'; message: string };
 
-// DNS-1123 label: what Kubernetes accepts for Service and namespace names.
-const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const MAX_LABEL = 63;
-// A cluster name becomes a queue name and a kube context: no ':' (BullMQ), no spaces.
-const CLUSTER_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
 /** Three base64url parts, the first starting like a JSON object: what every JWS/JWT looks like. */
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/;
 const GENERIC_JWS = /^[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}$/;
@@ -58,14 +52,6 @@ export function splitWords(text: string): string[] {
     .split(/\s+/)
     .map((w) => w.replace(/^[`*_"']+|[`*_"']+$/g, ''))
     .filter((w) => w.length > 0);
-}
-
-export function isValidName(name: string): boolean {
-  return name.length <= MAX_LABEL && DNS_1123_LABEL.test(name);
-}
-
-export function isValidCluster(name: string): boolean {
-  return CLUSTER_NAME.test(name);
 }
 
 /** Parses the text after `/jwtcheck`. */
@@ -90,7 +76,7 @@ export function parseTargetWords(words: readonly string[]): ParsedCommand {
       if (inline === undefined) i += 1;
       if (value === undefined || value === '') return usage('`--cluster` needs a cluster name.');
       if (!isValidCluster(value)) {
-        return usage(`\`${clip(value)}\` is not a valid cluster name (letters, digits, '.', '_' and '-', at most 63).`);
+        return usage(`\`${clip(value)}\` is not a valid cluster name (${CLUSTER_RULE}).`);
       }
       cluster = value;
       continue;
@@ -102,24 +88,16 @@ export function parseTargetWords(words: readonly string[]): ParsedCommand {
   let service: string | undefined;
   let namespace: string | undefined;
   if (positional.length === 1) {
-    const only = positional[0] ?? '';
-    const slash = only.split('/');
-    const dot = only.split('.');
-    if (slash.length === 2) {
-      [namespace, service] = slash as [string, string];
-    } else if (dot.length === 2 || (dot.length >= 3 && dot[2] === 'svc')) {
-      // `httpbin.foo`, and the DNS form `httpbin.foo.svc[.cluster.local]` people copy from configs.
-      [service, namespace] = dot as [string, string];
-    } else {
-      return usage('Give both the service and its namespace.');
-    }
+    const split = splitQualifiedName(positional[0] ?? '');
+    if (!split) return usage('Give both the service and its namespace.');
+    ({ service, namespace } = split);
   } else if (positional.length === 2) {
     [service, namespace] = positional as [string, string];
   } else {
     return usage(positional.length === 0 ? 'Tell me which service to check.' : 'Too many arguments.');
   }
-  if (!isValidName(service)) return usage(`\`${clip(service)}\` is not a valid Service name (DNS-1123 label: lower-case letters, digits and '-', at most 63).`);
-  if (!isValidName(namespace)) return usage(`\`${clip(namespace)}\` is not a valid namespace name (DNS-1123 label: lower-case letters, digits and '-', at most 63).`);
+  if (!isValidName(service)) return usage(`\`${clip(service)}\` is not a valid Service name (${NAME_RULE}).`);
+  if (!isValidName(namespace)) return usage(`\`${clip(namespace)}\` is not a valid namespace name (${NAME_RULE}).`);
   return { kind: 'diagnose', target: cluster === undefined ? { service, namespace } : { service, namespace, cluster } };
 }
 

@@ -4,7 +4,8 @@
  */
 import { isJwtcheckError } from '../errors.js';
 import { maskSecrets } from '../lib/logger.js';
-import { DEFAULT_CLUSTER, type DiagnosisJobData } from '../queue/job.js';
+import { DEFAULT_CLUSTER } from '../lib/names.js';
+import { type DiagnosisJobData } from '../job/job-data.js';
 import { targetLabel } from '../render/slack-blocks.js';
 import type { SlackDeps } from './deps.js';
 

@@ -4,8 +4,8 @@
  * before any cluster read. The raw token never leaves this function: the evidence keeps only the
  * decoded header and claims (public by construction) and a fingerprint. Never throws.
  */
-import type { TokenEvidence, TokenFormatProblem } from '../evidence/model.js';
-import { decodeBase64Url } from '../lib/jwks-summary.js';
+import type { TokenEvidence, TokenFormatProblem } from '../model/index.js';
+import { decodeBase64Url } from '../istio/jwks-summary.js';
 import { tokenFingerprint } from './fingerprint.js';
 import { normaliseInput } from './normalise-input.js';
 import { claimWarnings, headerWarnings } from './token-warnings.js';

@@ -3,7 +3,7 @@
  * words and every warning. Time-dependent warnings are made here, against the caller's `now`,
  * because the evidence itself is gathered without a clock.
  */
-import type { TokenEvidence } from '../evidence/model.js';
+import type { TokenEvidence } from '../model/index.js';
 import { durationInWords } from '../lib/time-words.js';
 import { timeWarnings } from './token-warnings.js';
 

@@ -2,7 +2,7 @@
  * Output of `jwtcheck decode` (DESIGN.md §5): what the token says, never the token. The inspection
  * holds only decoded JSON, so nothing here can print the signature.
  */
-import type { TokenEvidence } from '../evidence/model.js';
+import type { TokenEvidence } from '../model/index.js';
 import type { TokenInspection, TokenTime } from './inspect-token.js';
 
 export interface DecodedJson {

@@ -6,8 +6,8 @@
  */
 import { createPublicKey, verify as nodeVerify, constants, type JsonWebKey } from 'node:crypto';
 import { compactVerify, importJWK, type JWK } from 'jose';
-import type { TokenVerification } from '../evidence/model.js';
-import { envoyLoadsKey, placeholderKind, summariseJwk } from '../lib/jwks-summary.js';
+import type { TokenVerification } from '../model/index.js';
+import { envoyLoadsKey, placeholderKind, summariseJwk } from '../istio/jwks-summary.js';
 import { ENVOY_ALGORITHMS } from './algorithms.js';
 import { decodeJsonPart } from './decode-token.js';
 import { normaliseInput } from './normalise-input.js';

@@ -7,14 +7,14 @@
  */
 import { readFileSync as readRoleFile } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { isAllowedByClusterRole } from '../../src/lib/rbac-rules.js';
-import { CHECK_IDS } from '../../src/checks/catalogue.js';
+import { isAllowedByClusterRole } from '../support/rbac-rules.js';
+import { CHECK_IDS } from '../../src/checks/index.js';
 import type { CheckResult, CheckStatus } from '../../src/engine/check.js';
-import { diagnose } from '../../src/engine/diagnose.js';
+import { diagnose } from '../../src/diagnose.js';
 import type { Report } from '../../src/engine/report.js';
 import { GuardedFetcher } from '../../src/evidence/guarded-fetch.js';
 import { LiveClusterSource } from '../../src/evidence/kube-live.js';
-import { MAX_PODS_LOGGED } from '../../src/evidence/collect.js';
+import { MAX_PODS_LOGGED } from '../../src/evidence/read-logs.js';
 import { startKubeApiServer, type KubeApiServer, type RecordedKubeRequest } from '../support/kube-api-server.js';
 import { startIssuer, type TestIssuer } from '../support/oidc-issuer.js';
 import { listCases, materialiseCase, readCase, type Expected, type ExpectedCheck } from './load-case.js';

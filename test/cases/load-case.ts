@@ -22,7 +22,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import type { CheckStatus } from '../../src/engine/check.js';
-import type { KubeObject } from '../../src/evidence/model.js';
+import type { KubeObject } from '../../src/model/index.js';
 import type { KubeFixture } from '../support/kube-api-server.js';
 import type { IssuerMode, SigningAlg, TestIssuer } from '../support/oidc-issuer.js';
 

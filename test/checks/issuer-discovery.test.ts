@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/issuer-discovery.js';
 import { runCheck } from '../../src/engine/run-checks.js';
 import { context, healthyEvidence, ISSUER, issuerEvidence, ok, policySet, rule } from '../support/evidence.js';
-import type { DiscoveryInfo, Evidence, JwtRule, Slot } from '../../src/evidence/model.js';
+import type { DiscoveryInfo, Evidence, JwtRule, Slot } from '../../src/model/index.js';
 
 const KEY = 'RequestAuthentication/foo/jwt-example#0';
 const URL_ = `${ISSUER}/.well-known/openid-configuration`;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { exportJWK, generateKeyPair } from 'jose';
-import { summariseJwks } from '../../src/lib/jwks-summary.js';
+import { summariseJwks } from '../../src/istio/jwks-summary.js';
 import check from '../../src/checks/issuer-jwks.js';
 import { runCheck } from '../../src/engine/run-checks.js';
 import { context, healthyEvidence, ISSUER, issuerEvidence, ok } from '../support/evidence.js';
-import type { Evidence, IssuerEvidence, JwkSummary } from '../../src/evidence/model.js';
+import type { Evidence, IssuerEvidence, JwkSummary } from '../../src/model/index.js';
 
 const KEY = 'RequestAuthentication/foo/jwt-example#0';
 

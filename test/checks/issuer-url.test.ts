@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/issuer-url.js';
 import { runCheck } from '../../src/engine/run-checks.js';
 import { context, healthyEvidence, ok, policySet, rule } from '../support/evidence.js';
-import type { JwtRule } from '../../src/evidence/model.js';
+import type { JwtRule } from '../../src/model/index.js';
 
 function withRule(patch: Partial<JwtRule>) {
   const ev = healthyEvidence();

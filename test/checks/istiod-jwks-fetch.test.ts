@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/istiod-jwks-fetch.js';
 import { runCheck } from '../../src/engine/run-checks.js';
-import type { Evidence, IstiodKeyFetchFailure } from '../../src/evidence/model.js';
-import { scanIstiodLog } from '../../src/logs/istiod-log.js';
+import type { Evidence, IstiodKeyFetchFailure } from '../../src/model/index.js';
+import { scanIstiodLog } from '../../src/istio/logs/istiod-log.js';
 import { ISSUER, JWKS_URI, context, healthyEvidence, ok, pod, policySet, rule } from '../support/evidence.js';
 
 function withFailures(failures: IstiodKeyFetchFailure[], tweak?: (e: Evidence) => void) {

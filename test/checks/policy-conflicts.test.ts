@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/policy-conflicts.js';
 import { runCheck } from '../../src/engine/run-checks.js';
 import { authorizationPolicy, context, healthyEvidence, ISSUER, ok, policySet, requestAuthentication, rule } from '../support/evidence.js';
-import type { LegacyPolicyInfo } from '../../src/evidence/model.js';
+import type { LegacyPolicyInfo } from '../../src/model/index.js';
 
 const meshRa = requestAuthentication({
   source: { kind: 'RequestAuthentication', apiVersion: 'security.istio.io/v1', namespace: 'istio-system', name: 'mesh-jwt' },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/policy-jwt-rules.js';
 import { runCheck } from '../../src/engine/run-checks.js';
-import type { ApplicabilityCode, Evidence, RequestAuthenticationInfo } from '../../src/evidence/model.js';
+import type { ApplicabilityCode, Evidence, RequestAuthenticationInfo } from '../../src/model/index.js';
 import { context, healthyEvidence, ok, pod, policySet, requestAuthentication, rule } from '../support/evidence.js';
 
 /** The healthy workload, except that its one RequestAuthentication (and so its rule) does not apply. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/policy-legacy-api.js';
 import { runCheck } from '../../src/engine/run-checks.js';
 import { context, healthyEvidence, ok, policySet } from '../support/evidence.js';
-import type { Evidence, IstioInfo, LegacyPolicyInfo } from '../../src/evidence/model.js';
+import type { Evidence, IstioInfo, LegacyPolicyInfo } from '../../src/model/index.js';
 
 const legacyPolicy: LegacyPolicyInfo = {
   source: { kind: 'Policy', apiVersion: 'authentication.istio.io/v1alpha1', namespace: 'foo', name: 'jwt-example' },

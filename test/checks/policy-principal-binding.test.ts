@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/policy-principal-binding.js';
 import { runCheck } from '../../src/engine/run-checks.js';
 import { context, healthyEvidence, ok, policySet } from '../support/evidence.js';
-import type { LegacyPolicyInfo } from '../../src/evidence/model.js';
+import type { LegacyPolicyInfo } from '../../src/model/index.js';
 
 function legacy(principalBinding: string | undefined): LegacyPolicyInfo {
   return {

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/policy-require-token.js';
 import { runCheck } from '../../src/engine/run-checks.js';
 import { authorizationPolicy, context, healthyEvidence, ok, policySet, rule } from '../support/evidence.js';
-import type { AuthorizationPolicyInfo, LegacyPolicyInfo } from '../../src/evidence/model.js';
+import type { AuthorizationPolicyInfo, LegacyPolicyInfo } from '../../src/model/index.js';
 
 function withAps(aps: AuthorizationPolicyInfo[]) {
   const ev = healthyEvidence();

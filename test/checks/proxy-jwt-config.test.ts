@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/proxy-jwt-config.js';
 import { runCheck } from '../../src/engine/run-checks.js';
-import type { Evidence, ProxyJwtConfigSigns } from '../../src/evidence/model.js';
+import type { Evidence, ProxyJwtConfigSigns } from '../../src/model/index.js';
 import { ISSUER, context, healthyEvidence } from '../support/evidence.js';
 
 function withSigns(signs: Partial<ProxyJwtConfigSigns>, tweak?: (e: Evidence) => void) {

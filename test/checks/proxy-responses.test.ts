@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/proxy-responses.js';
 import { runCheck } from '../../src/engine/run-checks.js';
-import type { DenialGroup, Evidence } from '../../src/evidence/model.js';
+import type { DenialGroup, Evidence } from '../../src/model/index.js';
 import { context, healthyEvidence, ok, policySet, rule } from '../support/evidence.js';
 
 const KEY = 'RequestAuthentication/foo/jwt-example#0';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/token-authorization.js';
 import { runCheck } from '../../src/engine/run-checks.js';
-import type { AuthorizationPolicyInfo } from '../../src/evidence/model.js';
+import type { AuthorizationPolicyInfo } from '../../src/model/index.js';
 import { ISSUER, authorizationPolicy, context, healthyEvidence, ok, policySet, rule } from '../support/evidence.js';
 
 function withPolicies(aps: AuthorizationPolicyInfo[], claims?: Record<string, unknown>) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/token-signature.js';
 import { runCheck } from '../../src/engine/run-checks.js';
-import { missing } from '../../src/evidence/model.js';
+import { missing } from '../../src/model/index.js';
 import { ISSUER, context, healthyEvidence, issuerEvidence, ok } from '../support/evidence.js';
 
 const KEY = 'RequestAuthentication/foo/jwt-example#0';

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/workload-http-port.js';
 import { runCheck } from '../../src/engine/run-checks.js';
 import { context, healthyEvidence, ok, pod } from '../support/evidence.js';
-import type { ServicePort } from '../../src/evidence/model.js';
+import type { ServicePort } from '../../src/model/index.js';
 
 function withPorts(ports: ServicePort[]) {
   const ev = healthyEvidence();

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/workload-pods.js';
 import { runCheck } from '../../src/engine/run-checks.js';
 import { context, healthyEvidence, ok, pod } from '../support/evidence.js';
-import type { ServiceInfo } from '../../src/evidence/model.js';
+import type { ServiceInfo } from '../../src/model/index.js';
 
 function withService(patch: Partial<ServiceInfo>) {
   const ev = healthyEvidence();

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { explainClusterRoleDecision, isAllowedByClusterRole } from '../../src/lib/rbac-rules.js';
-import type { ClusterRoleLike } from '../../src/lib/rbac-rules.js';
+import { explainClusterRoleDecision, isAllowedByClusterRole } from '../support/rbac-rules.js';
+import type { ClusterRoleLike } from '../support/rbac-rules.js';
 import { LiveClusterSource } from '../../src/evidence/kube-live.js';
 import { startKubeApiServer } from '../support/kube-api-server.js';
 import type { KubeApiServer, RecordedKubeRequest } from '../support/kube-api-server.js';

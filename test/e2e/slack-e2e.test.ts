@@ -6,12 +6,12 @@
  * Issuer documents go through the real guarded fetcher (loopback is allowed; link-local is not).
  */
 import { Redis } from 'ioredis';
-import type { DiagnoseOptions } from '../../src/engine/diagnose.js';
+import type { DiagnoseOptions } from '../../src/diagnose.js';
 import type { Report } from '../../src/engine/report.js';
-import type { KubeObject } from '../../src/evidence/model.js';
-import { CHECK_IDS } from '../../src/checks/catalogue.js';
+import type { KubeObject } from '../../src/model/index.js';
+import { CHECK_IDS } from '../../src/checks/index.js';
 import type { InProcessDispatcher } from '../../src/queue/in-process.js';
-import type { RuntimeOverrides } from '../../src/queue/runtime.js';
+import type { RuntimeOverrides } from '../../src/job/runtime.js';
 import { startWorker, type RunningWorker } from '../../src/worker.js';
 import { startKubeApiServer, type KubeApiServer } from '../support/kube-api-server.js';
 import { startIssuer, type TestIssuer } from '../support/oidc-issuer.js';
@@ -86,7 +86,7 @@ function runtime(): RuntimeOverrides {
     kubeconfigYaml: kube.kubeconfigYaml,
     progressIntervalMs: 200,
     diagnose: async (options: DiagnoseOptions) => {
-      const { diagnose } = await import('../../src/engine/diagnose.js'); // the real engine
+      const { diagnose } = await import('../../src/diagnose.js'); // the real engine
       tokensSeen.push(options.token);
       const report = await diagnose(options);
       reports.push(report);

@@ -3,10 +3,10 @@
  * istiod log read come from the Running, Ready pod of the workload's revision, not from the first pod listed.
  */
 import { describe, expect, it } from '@jest/globals';
-import type { ClusterSource, LogReadOptions } from '../../src/evidence/cluster-source.js';
+import type { ClusterSource, LogReadOptions } from '../../src/model/cluster-source.js';
 import { collectEvidence } from '../../src/evidence/collect.js';
-import type { DocumentFetcher } from '../../src/evidence/document-fetcher.js';
-import type { KubeObject } from '../../src/evidence/model.js';
+import type { DocumentFetcher } from '../../src/model/document-fetcher.js';
+import type { KubeObject } from '../../src/model/index.js';
 
 function istiod(name: string, rev: string, tag: string, phase: string, ready: boolean): KubeObject {
   return {

@@ -6,7 +6,7 @@ import { describeNetworkError } from '../../src/evidence/guarded-fetch.js';
 import { toKubeError } from '../../src/evidence/kube-errors.js';
 import { LiveClusterSource } from '../../src/evidence/kube-live.js';
 import { JwtcheckError } from '../../src/errors.js';
-import type { KubeObject } from '../../src/evidence/model.js';
+import type { KubeObject } from '../../src/model/index.js';
 import { freePort } from '../support/free-port.js';
 import { startKubeApiServer } from '../support/kube-api-server.js';
 import type { KubeApiServer, KubeFixture } from '../support/kube-api-server.js';

@@ -1,5 +1,5 @@
-import type { DocumentFetcher } from '../../src/evidence/document-fetcher.js';
-import type { FetchedDocument, KubeObject } from '../../src/evidence/model.js';
+import type { DocumentFetcher } from '../../src/model/document-fetcher.js';
+import type { FetchedDocument, KubeObject } from '../../src/model/index.js';
 import { prefetchLikelyKeys } from '../../src/evidence/prefetch-keys.js';
 
 function recordingFetcher(answers: Record<string, unknown> = {}): DocumentFetcher & { urls: string[] } {

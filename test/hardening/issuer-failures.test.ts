@@ -3,7 +3,7 @@
  * the fetch timeout; a jwksUri at the cloud metadata address, or one that redirects there, is refused before any
  * connection to it; a 5 MB key set is cut off at the 1 MiB cap.
  */
-import { diagnose } from '../../src/engine/diagnose.js';
+import { diagnose } from '../../src/diagnose.js';
 import type { Report } from '../../src/engine/report.js';
 import { FETCH_MAX_BYTES, GuardedFetcher } from '../../src/evidence/guarded-fetch.js';
 import { LiveClusterSource } from '../../src/evidence/kube-live.js';

@@ -3,8 +3,8 @@
  * are `error` with a sentence, the diagnosis still resolves (within the request timeout plus a margin, never a
  * hang), and every other check still runs on the evidence that did arrive.
  */
-import { CHECK_IDS } from '../../src/checks/catalogue.js';
-import { diagnose } from '../../src/engine/diagnose.js';
+import { CHECK_IDS } from '../../src/checks/index.js';
+import { diagnose } from '../../src/diagnose.js';
 import type { Report } from '../../src/engine/report.js';
 import { GuardedFetcher } from '../../src/evidence/guarded-fetch.js';
 import { LiveClusterSource } from '../../src/evidence/kube-live.js';

@@ -6,8 +6,8 @@
 import fc from 'fast-check';
 import { parseArgs } from '../../src/cli/parse-args.js';
 import { JwtcheckError } from '../../src/errors.js';
-import type { KubeObject } from '../../src/evidence/model.js';
-import { normalisePolicies } from '../../src/evidence/policies.js';
+import type { KubeObject } from '../../src/model/index.js';
+import { normalisePolicies } from '../../src/istio/policies.js';
 import { decodeToken } from '../../src/token/index.js';
 
 const RUNS = 300;

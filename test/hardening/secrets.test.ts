@@ -6,7 +6,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { jest } from '@jest/globals';
-import { diagnose } from '../../src/engine/diagnose.js';
+import { diagnose } from '../../src/diagnose.js';
 import type { Report } from '../../src/engine/report.js';
 import { GuardedFetcher } from '../../src/evidence/guarded-fetch.js';
 import { LiveClusterSource } from '../../src/evidence/kube-live.js';

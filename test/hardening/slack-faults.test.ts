@@ -5,7 +5,7 @@
  * silence, never a duplicate parent or checklist.
  */
 import { Redis } from 'ioredis';
-import { CHECK_IDS } from '../../src/checks/catalogue.js';
+import { CHECK_IDS } from '../../src/checks/index.js';
 import { RoleProcess } from '../../bench/role-client.js';
 import type { KubeFixture } from '../support/kube-api-server.js';
 import { startKubeApiServer, type KubeApiServer } from '../support/kube-api-server.js';

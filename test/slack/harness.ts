@@ -7,10 +7,10 @@ import { PassThrough } from 'node:stream';
 import { startApp, type AppDeps, type RunningApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { CheckResult, CheckStatus } from '../../src/engine/check.js';
-import type { Diagnose, DiagnoseOptions } from '../../src/engine/diagnose.js';
+import type { Diagnose, DiagnoseOptions } from '../../src/diagnose.js';
 import { countStatuses, decideVerdict, type Report } from '../../src/engine/report.js';
-import { CHECK_IDS } from '../../src/checks/catalogue.js';
-import type { ClusterSource } from '../../src/evidence/cluster-source.js';
+import { CHECK_IDS } from '../../src/checks/index.js';
+import type { ClusterSource } from '../../src/model/cluster-source.js';
 import { createLogger, type Logger } from '../../src/lib/logger.js';
 import { FAKE_SLACK_IDS, type FakeSlack, type SlackCall } from '../support/slack-api.js';
 

@@ -13,7 +13,7 @@ import type {
   PolicySet,
   RequestAuthenticationInfo,
   Slot,
-} from '../../src/evidence/model.js';
+} from '../../src/model/index.js';
 import type { CheckContext } from '../../src/engine/check.js';
 
 export const NOW = new Date('2026-11-29T10:00:00.000Z');

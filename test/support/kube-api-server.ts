@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { KubeObject } from '../../src/evidence/model.js';
+import type { KubeObject } from '../../src/model/index.js';
 
 export interface KubeFixture {
   objects: KubeObject[];

@@ -14,7 +14,7 @@ import type {
   AuthorizationPolicyInfo,
   AuthorizationRule,
   AuthorizationSource,
-} from '../../evidence/model.js';
+} from '../../model/index.js';
 import { rbacPolicyId } from './authz.js';
 
 export type Verdict = 'match' | 'no-match' | 'unknown';

@@ -2,7 +2,7 @@
  * AuthorizationPolicy semantics that matter for tokens (ISTIO-JWT §2.2, §2.3): whether a rule can match a request
  * that carries no token, and whether a rule matches every request.
  */
-import type { AuthorizationPolicyInfo, AuthorizationRule } from '../../evidence/model.js';
+import type { AuthorizationPolicyInfo, AuthorizationRule } from '../../model/index.js';
 
 const nonEmpty = (xs: readonly unknown[] | undefined): boolean => (xs?.length ?? 0) > 0;
 

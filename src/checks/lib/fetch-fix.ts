@@ -3,7 +3,7 @@
  * reach it too. By default that is istiod (ISTIO-JWT §3.1); with PILOT_JWT_ENABLE_REMOTE_JWKS=envoy (or
  * hybrid, for a jwksUri host the mesh knows) it is the workload's sidecar (§3.3).
  */
-import type { EvidenceError, Labels } from '../../evidence/model.js';
+import type { EvidenceError, Labels } from '../../model/index.js';
 
 /** Who fetches a jwksUri: istiod (default), Envoy always, or Envoy when the host is a known mesh cluster. */
 export type JwksFetchMode = 'istiod' | 'envoy' | 'hybrid';

@@ -2,7 +2,7 @@
  * Reading access-log denials: the jwt_verify_lib status behind `jwt_authn_access_denied{…}` and what each
  * one usually means (ISTIO-JWT §4.2–4.3 response_code_details, §8 decision hints).
  */
-import type { DenialGroup } from '../../evidence/model.js';
+import type { DenialGroup } from '../../model/index.js';
 
 /** The Envoy status string of a jwt denial ("Jwt is expired"), or undefined for old bare details. */
 export function jwtStatusOf(group: DenialGroup): string | undefined {

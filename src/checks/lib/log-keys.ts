@@ -4,8 +4,8 @@
  * line is about a given JWT rule. Source: ISTIO-JWT §3.1–3.3 (istio/istio pilot/pkg/model/jwks_resolver.go
  * history, releasenotes), §7 items 2 and 16.
  */
-import type { IstioVersion, JwtRule } from '../../evidence/model.js';
-import { discoveryUrlFor } from '../../lib/oidc-discovery.js';
+import type { IstioVersion, JwtRule } from '../../model/index.js';
+import { discoveryUrlFor } from '../../istio/oidc-discovery.js';
 
 export interface PlaceholderMeaning {
   /** What istiod put into the proxy instead of the keys. */

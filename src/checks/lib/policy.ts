@@ -3,7 +3,7 @@
  * see them in kubectl, picking the rules that apply, and putting lists in words.
  */
 import type { CheckOutcome } from '../../engine/check.js';
-import type { JwtRule, PolicyRef, PolicySet, Slot, TokenLocation } from '../../evidence/model.js';
+import type { JwtRule, PolicyRef, PolicySet, Slot, TokenLocation } from '../../model/index.js';
 
 /** "RequestAuthentication foo/jwt-example" (MeshPolicy has no namespace). */
 export function policyName(ref: PolicyRef): string {

@@ -2,7 +2,7 @@
  * Helpers shared by the token.* checks: when a token check is not applicable, which applying rules
  * judge a token's issuer, and how times and lists are put in words.
  */
-import type { JwtRule, PolicySet, Slot, TokenEvidence } from '../../evidence/model.js';
+import type { JwtRule, PolicySet, Slot, TokenEvidence } from '../../model/index.js';
 import type { CheckOutcome } from '../../engine/check.js';
 import { applyingRules } from './policy.js';
 

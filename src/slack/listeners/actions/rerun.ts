@@ -4,8 +4,8 @@
  * command from that conversation.
  */
 import type { App, BlockButtonAction } from '@slack/bolt';
-import { isValidCluster, isValidName } from '../../parse-command.js';
-import { jobIdFor, type DiagnosisJobData } from '../../../queue/job.js';
+import { isValidCluster, isValidName } from '../../../lib/names.js';
+import { jobIdFor, type DiagnosisJobData } from '../../../job/job-data.js';
 import { RERUN_ACTION_ID, targetLabel } from '../../../render/slack-blocks.js';
 import { checkAccess } from '../../access.js';
 import type { SlackDeps } from '../../deps.js';

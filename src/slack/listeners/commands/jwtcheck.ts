@@ -4,7 +4,8 @@
  * ephemeral: the command text is never echoed into the channel.
  */
 import type { App } from '@slack/bolt';
-import { DEFAULT_CLUSTER, jobIdFor, type DiagnosisJobData } from '../../../queue/job.js';
+import { DEFAULT_CLUSTER } from '../../../lib/names.js';
+import { jobIdFor, type DiagnosisJobData } from '../../../job/job-data.js';
 import { targetLabel } from '../../../render/slack-blocks.js';
 import { checkAccess } from '../../access.js';
 import type { SlackDeps } from '../../deps.js';

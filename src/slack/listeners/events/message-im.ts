@@ -7,8 +7,9 @@
  * Every reply goes into the thread of the user's message.
  */
 import type { App } from '@slack/bolt';
-import { sealToken } from '../../../queue/seal.js';
-import { DEFAULT_CLUSTER, jobIdFor, type DiagnosisJobData } from '../../../queue/job.js';
+import { sealToken } from '../../../job/seal.js';
+import { DEFAULT_CLUSTER } from '../../../lib/names.js';
+import { jobIdFor, type DiagnosisJobData } from '../../../job/job-data.js';
 import { renderDecodedToken, renderNotice, type SlackMessage } from '../../../render/slack-blocks.js';
 import { decodeToken, inspectToken } from '../../../token/index.js';
 import { checkAccess } from '../../access.js';

@@ -3,11 +3,11 @@
  * the sealed token by its stash id, and runs the diagnosis in the DM thread of the decoded token.
  */
 import type { App } from '@slack/bolt';
-import { DEFAULT_CLUSTER, jobIdFor, type DiagnosisJobData } from '../../../queue/job.js';
+import { jobIdFor, type DiagnosisJobData } from '../../../job/job-data.js';
 import { renderNotice } from '../../../render/slack-blocks.js';
 import { checkAccess } from '../../access.js';
 import type { SlackDeps } from '../../deps.js';
-import { isValidCluster, isValidName } from '../../parse-command.js';
+import { DEFAULT_CLUSTER, isValidCluster, isValidName } from '../../../lib/names.js';
 import { reportingErrors, submitDiagnosis } from '../../submit.js';
 import { CHECK_TOKEN_VIEW_ID, type CheckTokenMetadata } from '../actions/check-token.js';
 

@@ -1,0 +1,228 @@
+/**
+ * Parses istio-proxy access-log lines of every Istio era (ISTIO-JWT.md §4.4) and groups the 401/403
+ * answers by who refused and why. The response-code details field says which filter answered:
+ * jwt_authn (token/keys), rbac (AuthorizationPolicy), ext_authz (CUSTOM) or the application itself.
+ * Streaming: memory grows with the number of distinct denial reasons, not with lines.
+ */
+import { inferRefusalFromBodySize } from './local-reply-bodies.js';
+import type { AccessLogSummary, DenialGroup } from '../../model/index.js';
+import { redactLine } from '../../lib/redact.js';
+import { stripKubectlTimestamp } from './log-prefix.js';
+
+export type AccessLogFormat =
+  | 'text' // Istio 1.9+ default TEXT, with response-code details
+  | 'text-no-details' // Istio 1.8 (and 1.0/1.1 doc samples): no details field
+  | 'text-mixer' // Istio 1.2–1.7: quoted mixer status where details now sit
+  | 'json';
+
+export interface AccessLogEntry {
+  format: AccessLogFormat;
+  /** %START_TIME% as printed. */
+  startTime: string;
+  method?: string;
+  /** Path with token-like query values redacted. */
+  path?: string;
+  protocol?: string;
+  /** 0 when Envoy never produced a response (downstream reset). */
+  code: number;
+  flags: string;
+  /** %RESPONSE_CODE_DETAILS%; undefined when the format has none. */
+  details?: string;
+  /** Istio 1.2–1.7 `istio.mixer:status`. */
+  mixerStatus?: string;
+  authority?: string;
+  upstreamCluster?: string;
+  /** %BYTES_SENT%, read only for formats without details (it then identifies Istio's own refusals). */
+  bytesSent?: number;
+}
+
+/** Samples kept per denial group: enough to show the shape, bounded for chat messages. */
+export const SAMPLES_PER_GROUP = 3;
+/** Longest sample kept, in characters (custom formats can print whole headers). */
+export const SAMPLE_MAX_CHARS = 600;
+
+const TEXT_HEAD = /^\[(\S+)\] "([^"]*)" (\d{3}|0) (\S+)(?: (.*))?$/;
+/** An Envoy details string: snake_case, maybe `{…}` (which may hold spaces in 1.9–1.10) or `[…]`. */
+const DETAILS = /^(-|[a-z][a-z0-9_]*(?:\{[^}]*\})?[^\s"]*)(?= |$)/;
+const FIELD = /"([^"]*)"|(\S+)/g;
+
+function fields(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(FIELD)) out.push(m[1] ?? m[2] ?? '');
+  return out;
+}
+
+function splitRequest(request: string): Pick<AccessLogEntry, 'method' | 'path' | 'protocol'> {
+  const [method, path, protocol] = request.split(' ');
+  const out: Pick<AccessLogEntry, 'method' | 'path' | 'protocol'> = {};
+  if (method && method !== '-') out.method = method;
+  if (path && path !== '-') out.path = redactLine(path);
+  if (protocol) out.protocol = protocol;
+  return out;
+}
+
+function parseJson(line: string): AccessLogEntry | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof doc !== 'object' || doc === null) return undefined;
+  const d = doc as Record<string, unknown>;
+  const code = typeof d['response_code'] === 'number' ? d['response_code'] : Number(d['response_code']);
+  if (typeof d['start_time'] !== 'string' || !Number.isInteger(code)) return undefined;
+  const s = (k: string): string | undefined => (typeof d[k] === 'string' && d[k] !== '' ? (d[k] as string) : undefined);
+  const entry: AccessLogEntry = { format: 'json', startTime: d['start_time'], code, flags: s('response_flags') ?? '-' };
+  const details = s('response_code_details');
+  if (details !== undefined) entry.details = details;
+  const method = s('method');
+  const path = s('path');
+  const protocol = s('protocol');
+  const authority = s('authority');
+  const cluster = s('upstream_cluster');
+  if (method) entry.method = method;
+  if (path) entry.path = redactLine(path);
+  if (protocol) entry.protocol = protocol;
+  if (authority) entry.authority = authority;
+  if (cluster) entry.upstreamCluster = cluster;
+  return entry;
+}
+
+/** `refusalsOnly`: read anything past the status code only for 401/403 (the streaming parser's fast path). */
+export function parseAccessLogLine(rawLine: string, options: { refusalsOnly?: boolean } = {}): AccessLogEntry | undefined {
+  const { line } = stripKubectlTimestamp(rawLine.trim());
+  if (line.startsWith('{')) return parseJson(line);
+  const head = TEXT_HEAD.exec(line);
+  if (!head) return undefined;
+  const [, startTime = '', request = '', codeText = '0', flags = '-', rest = ''] = head;
+  const code = Number(codeText);
+  // Only refusals are read further; most lines are 2xx and need nothing but their code (log-parsing bench).
+  if (options.refusalsOnly && !isDenial(code)) return { format: 'text', startTime, code, flags };
+  const entry: AccessLogEntry = { format: 'text', startTime, code, flags, ...splitRequest(request) };
+
+  const details = DETAILS.exec(rest);
+  if (details?.[1] !== undefined) {
+    entry.details = details[1];
+    // After details: termination details, "transport failure", bytes in/out, duration, upstream time,
+    // "xff", "ua", "request id", "authority", "upstream host", upstream cluster.
+    const after = fields(rest.slice(details[0].length));
+    if (after[9] !== undefined && after[9] !== '-') entry.authority = after[9];
+    if (after[11] !== undefined && after[11] !== '-') entry.upstreamCluster = after[11];
+    return entry;
+  }
+  const quoted = /^"([^"]*)"(?: "([^"]*)")?(?: |$)/.exec(rest);
+  let afterFlags = rest;
+  if (quoted?.[2] !== undefined) {
+    entry.format = 'text-mixer';
+    entry.mixerStatus = quoted[1] ?? '-';
+    afterFlags = rest.slice(quoted[1]!.length + 3);
+  } else {
+    entry.format = 'text-no-details';
+  }
+  // 1.0: `bytes_in bytes_out …`; 1.1–1.8 may put "transport failure" first.
+  const sizes = /^(?:"[^"]*" )?(\d+) (\d+) /.exec(afterFlags);
+  if (sizes?.[2] !== undefined) entry.bytesSent = Number(sizes[2]);
+  return entry;
+}
+
+// ---------------------------------------------------------------- classification
+
+export interface DenialClass {
+  source: DenialGroup['source'];
+  reason: string;
+}
+
+const JWT_DENIED = /^jwt_authn_access_denied(?:\{(.*)\})?$/;
+const RBAC_DENIED = /^rbac_access_denied(?:_matched_policy\[(.*)\])?$/;
+const RBAC_POLICY_ID = /^ns\[(.*)\]-policy\[(.*)\]-rule\[(\d+)\]$/;
+
+/** Who refused a 401/403 and why, in words; from the details string as Envoy prints it (§4.2, §4.3). */
+export function classifyDenial(entry: AccessLogEntry): DenialClass {
+  const details = entry.details;
+  if (details === undefined || details === '-') {
+    if (entry.flags.split(',').includes('UAEX')) return { source: 'ext_authz', reason: 'denied by the external authorizer (CUSTOM AuthorizationPolicy)' };
+    if (entry.mixerStatus && entry.mixerStatus !== '-') return { source: 'other', reason: `${entry.code} with mixer status ${entry.mixerStatus}` };
+    const inferred = entry.bytesSent === undefined ? undefined : inferRefusalFromBodySize(entry.code, entry.bytesSent);
+    if (inferred) return inferred;
+    return {
+      source: 'other',
+      reason: `no response details (log format of Istio 1.8 or older): Istio's JWT or authorization filter, or the application`,
+    };
+  }
+  const jwt = JWT_DENIED.exec(details);
+  if (jwt) {
+    const status = jwt[1];
+    return { source: 'jwt', reason: status ? status.replace(/_/g, ' ') : 'JWT rejected (this Envoy does not say why)' };
+  }
+  const rbac = RBAC_DENIED.exec(details);
+  if (rbac) {
+    const id = rbac[1];
+    if (id === undefined) return { source: 'rbac', reason: 'RBAC: access denied (this Envoy does not name the policy)' };
+    if (id === 'none') return { source: 'rbac', reason: 'RBAC: access denied — no ALLOW policy matched' };
+    const parts = RBAC_POLICY_ID.exec(id);
+    if (parts) return { source: 'rbac', reason: `RBAC: access denied — DENY policy ${parts[1]}/${parts[2]} rule ${parts[3]} matched` };
+    return { source: 'rbac', reason: `RBAC: access denied — policy ${id} matched` };
+  }
+  if (details.startsWith('ext_authz_denied') || entry.flags.split(',').includes('UAEX')) {
+    return { source: 'ext_authz', reason: 'denied by the external authorizer (CUSTOM AuthorizationPolicy)' };
+  }
+  if (details.startsWith('ext_authz_error')) return { source: 'ext_authz', reason: 'the external authorizer could not be reached or failed' };
+  if (details === 'via_upstream') return { source: 'upstream', reason: `the application itself answered ${entry.code}` };
+  return { source: 'other', reason: details };
+}
+
+const isDenial = (code: number): boolean => code === 401 || code === 403;
+
+function timeOf(t: string): number {
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? -Infinity : ms;
+}
+
+// ---------------------------------------------------------------- streaming summary
+
+export class AccessLogParser {
+  private lines = 0;
+  private accessLines = 0;
+  private readonly byCode = new Map<string, number>();
+  private readonly groups = new Map<string, DenialGroup>();
+
+  push(line: string): void {
+    this.pushParsed(line, parseAccessLogLine(line, { refusalsOnly: true }));
+  }
+
+  /** For callers that already parsed the line (one pass over a proxy log). */
+  pushParsed(line: string, entry: AccessLogEntry | undefined): void {
+    if (!entry && line.trim() === '') return;
+    this.lines += 1;
+    if (!entry) return;
+    this.accessLines += 1;
+    const code = String(entry.code);
+    this.byCode.set(code, (this.byCode.get(code) ?? 0) + 1);
+    if (!isDenial(entry.code)) return;
+
+    const { source, reason } = classifyDenial(entry);
+    const key = `${entry.code}\u0000${source}\u0000${reason}`;
+    let group = this.groups.get(key);
+    if (!group) {
+      group = { code: entry.code, reason, details: entry.details ?? '-', source, count: 0, samples: [] };
+      this.groups.set(key, group);
+    }
+    group.count += 1;
+    if (group.lastSeen === undefined || timeOf(entry.startTime) >= timeOf(group.lastSeen)) group.lastSeen = entry.startTime;
+    if (group.samples.length < SAMPLES_PER_GROUP) group.samples.push(redactLine(line.trim()).slice(0, SAMPLE_MAX_CHARS));
+  }
+
+  summary(): AccessLogSummary {
+    const denials = [...this.groups.values()]
+      .map((g) => ({ ...g, samples: [...g.samples] }))
+      .sort((a, b) => b.count - a.count || a.code - b.code);
+    return { lines: this.lines, accessLines: this.accessLines, byCode: Object.fromEntries(this.byCode), denials };
+  }
+}
+
+export function summariseAccessLog(text: string): AccessLogSummary {
+  const parser = new AccessLogParser();
+  for (const line of text.split('\n')) parser.push(line);
+  return parser.summary();
+}

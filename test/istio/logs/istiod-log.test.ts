@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { matchKeyFetchFailure, parseIstiodLine, scanIstiodLog } from '../../../src/istio/logs/istiod-log.js';
+
+const fixture = (name: string): string => readFileSync(new URL(`../../fixtures/logs/${name}`, import.meta.url), 'utf8');
+
+describe('parseIstiodLine', () => {
+  it('reads tab-separated, JSON and kubectl-timestamped lines', () => {
+    const text = '2026-11-29T09:41:07.180922Z\terror\tmodel\tFailed to fetch public key from jwks URI "https://idp.example.com/certs": Get "https://idp.example.com/certs": x509: certificate signed by unknown authority';
+    expect(parseIstiodLine(text)).toMatchObject({ time: '2026-11-29T09:41:07.180922Z', level: 'error', scope: 'model' });
+    expect(parseIstiodLine(`2026-11-29T09:41:07.181000000Z ${text}`)?.time).toBe('2026-11-29T09:41:07.180922Z');
+    expect(parseIstiodLine('{"level":"error","time":"2024-08-02T14:03:55Z","scope":"model","msg":"boom"}')).toEqual({
+      level: 'error', time: '2024-08-02T14:03:55Z', scope: 'model', msg: 'boom',
+    });
+    expect(parseIstiodLine('2022-03-14T08:12:01.345678Z\tinfo\tFLAG: --domain="cluster.local"')).toMatchObject({ level: 'info', msg: 'FLAG: --domain="cluster.local"' });
+  });
+});
+
+describe('matchKeyFetchFailure: every wording in ISTIO-JWT.md §3.2', () => {
+  it.each([
+    // Push path (placeholder keys follow): discovery, issuer resolution, the JWKS fetch.
+    ['Failed to fetch jwks_uri from "https://i.example/.well-known/openid-configuration": status 404, message nope', { issuer: 'https://i.example', url: 'https://i.example/.well-known/openid-configuration', cause: 'status 404, message nope', path: 'push', placeholder: true }],
+    ['Failed to get jwks URI from issuer "https://i.example": no such host', { issuer: 'https://i.example', cause: 'no such host', path: 'push', placeholder: true }],
+    ['Failed to jwks URI from "https://i.example": no such host', { issuer: 'https://i.example', cause: 'no such host', path: 'push', placeholder: true }],
+    ['Failed to fetch public key from jwks URI "https://i.example/k": Get "https://i.example/k": x509: certificate signed by unknown authority', { url: 'https://i.example/k', cause: 'x509: certificate signed by unknown authority', path: 'push', placeholder: true }],
+    ['Failed to fetch public key from "https://i.example/k": Get "https://i.example/k": context deadline exceeded (Client.Timeout exceeded while awaiting headers)', { url: 'https://i.example/k', cause: 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)', path: 'push', placeholder: true }],
+    // Refresh path (the last good keys stay).
+    ['Failed to GET from "https://i.example/k": status 503, message down. Retry in 1s', { url: 'https://i.example/k', cause: 'status 503, message down', path: 'refresh', placeholder: false }],
+    ['Failed to refresh JWT public key from "https://i.example/k": no such host', { url: 'https://i.example/k', cause: 'no such host', path: 'refresh', placeholder: false }],
+    ['Failed to resolve Jwks from issuer "https://i.example": no such host', { issuer: 'https://i.example', cause: 'no such host', path: 'refresh', placeholder: false }],
+    // Fallback notices.
+    ['Failed to fetch jwt public key from "https://i.example/k": no such host', { url: 'https://i.example/k', cause: 'no such host', path: 'fallback', placeholder: true }],
+    ['Failed to fetch jwt public key from issuer "https://i.example", jwks uri "https://i.example/k": empty public key found in cache', { issuer: 'https://i.example', url: 'https://i.example/k', cause: 'empty public key found in cache', path: 'fallback', placeholder: true }],
+    ['The JWKS key is not yet fetched for issuer https://i.example (https://i.example/k), using a fake JWKS for now', { issuer: 'https://i.example', url: 'https://i.example/k', path: 'fallback', placeholder: true }],
+    ['JWKS fetch failed for issuer https://i.example (https://i.example/k), using public-only JWKS with discarded private key - JWT requests will be rejected', { issuer: 'https://i.example', url: 'https://i.example/k', path: 'fallback', placeholder: true }],
+    ['Failed to look up Envoy cluster host i.example not found. Please create ServiceEntry to register external JWKs server or set PILOT_JWT_ENABLE_REMOTE_JWKS to hybrid/istiod mode.', { cause: 'no Envoy cluster for the key URL (remote JWKS mode): host i.example not found', path: 'remote', placeholder: false }],
+  ])('%s', (msg, expected) => {
+    expect(matchKeyFetchFailure(msg)).toMatchObject(expected);
+  });
+
+  it('ignores ordinary lines', () => {
+    expect(matchKeyFetchFailure('ADS: new connection for node:x')).toBeUndefined();
+    expect(matchKeyFetchFailure('Updated cached JWT public key from "https://i.example/k"')).toBeUndefined();
+  });
+});
+
+describe('scanIstiodLog by release', () => {
+  it('1.12: groups repeated discovery failures, names the issuer, and marks the fallback', () => {
+    const ev = scanIstiodLog(fixture('istiod-1.12.log'));
+    expect(ev.lines).toBe(12);
+    const dns = ev.fetchFailures.filter((f) => f.issuer === 'https://idp.example.com');
+    // Two discovery failures plus one refresh of the same discovery URL: one group; the first discovery
+    // failure was on the push path (the fallback notice follows it), so the group means placeholder keys.
+    const discovery = dns.find((f) => f.url === 'https://idp.example.com/.well-known/openid-configuration');
+    expect(discovery).toMatchObject({ cause: 'dial tcp: lookup idp.example.com on 10.96.0.10:53: no such host', count: 3, time: '2022-03-14T08:16:44.131002Z', placeholder: true });
+    const partner = ev.fetchFailures.find((f) => f.url === 'https://keys.partner.example/jwks.json' && f.cause === 'status 404, message {"error":"not found"}');
+    // The Retry lines name only the url; the fallback line names the issuer too.
+    expect(partner).toMatchObject({ issuer: 'https://partner.example', count: 3, placeholder: true, time: '2022-03-14T08:18:09.780114Z' });
+  });
+
+  it('1.18: x509 failures, the fake-JWKS notice, a jwks ACK ERROR and a key update', () => {
+    const ev = scanIstiodLog(fixture('istiod-1.18.log'));
+    const url = 'https://keycloak.example.com/realms/demo/protocol/openid-connect/certs';
+    const x509 = ev.fetchFailures.find((f) => f.url === url && f.cause === 'x509: certificate signed by unknown authority');
+    expect(x509).toMatchObject({ issuer: 'https://keycloak.example.com/realms/demo', count: 3, time: '2023-06-20T10:31:58.920114Z' });
+    expect(ev.fetchFailures.find((f) => f.url === url && f.placeholder)).toBeDefined();
+    expect(ev.ackErrors).toHaveLength(1);
+    expect(ev.ackErrors[0]).toMatch(/ADS:LDS: ACK ERROR .*invalid local jwks: \[kty\] is not supported in \[keys\]/);
+    expect(ev.keyUpdates).toEqual(['2023-06-20T10:12:00.010002Z Updated cached JWT public key from "https://accounts.google.com/.well-known/openid-configuration"']);
+  });
+
+  it('1.22 (JSON encoding): discovery timeouts, the fake-JWKS notice and remote-JWKS mode', () => {
+    const ev = scanIstiodLog(fixture('istiod-1.22.json.log'));
+    expect(ev.lines).toBe(6);
+    expect(ev.fetchFailures.find((f) => f.cause.startsWith('context deadline exceeded'))).toMatchObject({
+      issuer: 'https://login.example.org/oauth2', count: 2, placeholder: true, time: '2024-08-02T14:04:55.830188Z',
+    });
+    expect(ev.fetchFailures.find((f) => f.placeholder)).toMatchObject({ issuer: 'https://login.example.org/oauth2' });
+    expect(ev.fetchFailures.find((f) => f.cause.includes('remote JWKS mode'))).toMatchObject({ url: 'https://keys.internal.example/jwks' });
+  });
+
+  it('1.29.1 (kubectl --timestamps): the public-only placeholder notice', () => {
+    const ev = scanIstiodLog(fixture('istiod-1.29.1.log'));
+    expect(ev.lines).toBe(5);
+    const url = 'https://idp.corp.example/jwks.json';
+    // Two push-path fetches and one refresh with the same cause: one group, placeholder keys pushed.
+    expect(ev.fetchFailures.find((f) => f.url === url && f.cause === 'x509: certificate signed by unknown authority')).toMatchObject({
+      issuer: 'https://idp.corp.example', count: 3, time: '2026-11-29T10:02:07.201190Z', placeholder: true,
+    });
+    expect(ev.fetchFailures.find((f) => f.url === url && /public-only placeholder/.test(f.cause))?.placeholder).toBe(true);
+    expect(ev.ackErrors).toEqual([]);
+  });
+
+  it('marks a log of refresh and retry errors only as not pushing placeholder keys', () => {
+    const ev = scanIstiodLog([
+      '2026-11-29T10:01:00.000001Z\terror\tmodel\tFailed to GET from "https://idp.example/keys": Get "https://idp.example/keys": dial tcp 10.0.0.9:443: i/o timeout. Retry in 1s',
+      '2026-11-29T10:01:08.000001Z\terror\tmodel\tFailed to refresh JWT public key from "https://idp.example/keys": Get "https://idp.example/keys": dial tcp 10.0.0.9:443: i/o timeout',
+      '2026-11-29T10:02:00.000001Z\terror\tmodel\tFailed to fetch jwks_uri from "https://other.example/.well-known/openid-configuration": Get "https://other.example/.well-known/openid-configuration": no such host',
+      '2026-11-29T10:02:00.000002Z\terror\tmodel\tFailed to resolve Jwks from issuer "https://other.example/": Get "https://other.example/.well-known/openid-configuration": no such host',
+    ].join('\n'));
+    expect(ev.fetchFailures.length).toBeGreaterThan(0);
+    expect(ev.fetchFailures.every((f) => !f.placeholder)).toBe(true);
+  });
+
+  it('keeps a discovery failure that no refresh line follows on the push path', () => {
+    const ev = scanIstiodLog('2026-11-29T10:02:00.000001Z\terror\tmodel\tFailed to fetch jwks_uri from "https://other.example/.well-known/openid-configuration": status 404, message x');
+    expect(ev.fetchFailures).toEqual([expect.objectContaining({ placeholder: true, count: 1 })]);
+  });
+});
