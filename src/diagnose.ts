@@ -9,6 +9,7 @@ import { EVIDENCE_SLOTS, type Evidence, type Target } from './model/index.js';
 import { DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_LOG_LINES, DEFAULT_ROOT_NAMESPACE } from './config.js';
 import type { Check, CheckContext } from './engine/check.js';
 import { runCheck } from './engine/run-checks.js';
+import { buildRefusalTimeline } from './istio/refusal-timeline.js';
 import { REPORT_VERSION, countStatuses, decideVerdict } from './engine/report.js';
 
 export interface DiagnoseProgress {
@@ -66,6 +67,14 @@ export async function diagnose(options: DiagnoseOptions, checks: readonly Check[
     }),
   );
   const results = perCheck.flat();
+  const timeline = buildRefusalTimeline({
+    proxyLogs: await promises.proxyLogs,
+    policies: await promises.policies,
+    pods: await promises.pods,
+    istiodLogs: await promises.istiodLogs,
+    issuers: await promises.issuers,
+    token: await promises.tokenVerified,
+  });
   return {
     version: REPORT_VERSION,
     target: options.target,
@@ -75,6 +84,7 @@ export async function diagnose(options: DiagnoseOptions, checks: readonly Check[
     checks: results,
     counts: countStatuses(results),
     tokenFingerprint: promises.tokenDecoded.fingerprint,
+    ...(timeline ? { timeline } : {}),
   };
 }
 

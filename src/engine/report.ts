@@ -1,4 +1,4 @@
-import type { Target } from '../model/index.js';
+import type { RefusalTimeline, Target } from '../model/index.js';
 import type { CheckResult, CheckStatus } from './check.js';
 
 export const REPORT_VERSION = 1;
@@ -19,6 +19,8 @@ export interface Report {
   counts: Record<CheckStatus, number>;
   /** Fingerprint of the token the diagnosis used, if any (never the token). */
   tokenFingerprint?: string;
+  /** Refusals over the log tail's span and what changed just before (optional; absent without access lines). */
+  timeline?: RefusalTimeline;
 }
 
 export function countStatuses(results: readonly CheckResult[]): Record<CheckStatus, number> {

@@ -64,6 +64,33 @@ export function namespaceOf(obj: KubeObject): string | undefined {
 
 // ---------------------------------------------------------------- Service
 
+/**
+ * When an object was created and last changed, from what the API server records on every object:
+ * `creationTimestamp`, `generation`, and `managedFields[].time` (each apply or update stamps its field manager).
+ */
+export function changeStampOf(obj: KubeObject): { createdAt?: string; changedAt?: string; generation?: number } {
+  const meta = metadataOf(obj);
+  const out: { createdAt?: string; changedAt?: string; generation?: number } = {};
+  const created = isoTime(meta['creationTimestamp']);
+  if (created) out.createdAt = created;
+  const times = (asArray(meta['managedFields']) ?? []).map((m) => isoTime(asRecord(m)?.['time'])).filter((t): t is string => t !== undefined);
+  const changed = latestTime([...times, ...(created ? [created] : [])]);
+  if (changed) out.changedAt = changed;
+  const generation = meta['generation'];
+  if (typeof generation === 'number' && Number.isInteger(generation)) out.generation = generation;
+  return out;
+}
+
+/** A time as the API server writes it (RFC 3339), normalised to ISO; client-node hands Date objects. */
+function isoTime(value: unknown): string | undefined {
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+function latestTime(times: readonly string[]): string | undefined {
+  return times.reduce<string | undefined>((a, b) => (a === undefined || b > a ? b : a), undefined);
+}
+
 export function toServiceInfo(obj: KubeObject): ServiceInfo {
   const meta = metadataOf(obj);
   const spec = asRecord(obj.spec) ?? {};
@@ -133,6 +160,16 @@ export function toPodInfo(obj: KubeObject): PodInfo {
   const proxy = [...records(spec['containers']), ...records(spec['initContainers'])].find((c) => c['name'] === 'istio-proxy');
   const args = asStringArray(proxy?.['args']);
   if (args && args.length > 0) info.proxyArgs = args;
+  const startedAt = isoTime(status['startTime']);
+  if (startedAt) info.startedAt = startedAt;
+  // A restarted container's current run began at state.running.startedAt: when it last came back.
+  const restartedAt = latestTime(
+    [...containerStatuses, ...initStatuses]
+      .filter((s) => typeof s['restartCount'] === 'number' && s['restartCount'] > 0)
+      .map((s) => isoTime(asRecord(asRecord(s['state'])?.['running'])?.['startedAt']))
+      .filter((t): t is string => t !== undefined),
+  );
+  if (restartedAt) info.lastRestartAt = restartedAt;
   return info;
 }
 

@@ -4,7 +4,7 @@
  * `applies` + a reason a user can act on; JWT rules are listed whether they apply or not.
  * Semantics: ISTIO-JWT §1 (legacy), §2.1–§2.4 (modern), via ./policies/*.
  */
-import { asRecord, asString } from './kube-objects.js';
+import { asRecord, asString, changeStampOf } from './kube-objects.js';
 import type {
   AuthorizationPolicyInfo,
   IstioVersion,
@@ -146,6 +146,7 @@ function ref(kind: PolicyKind, obj: KubeObject, namespace: string): PolicyRef {
     apiVersion: asString(obj.apiVersion) ?? SECURITY_API_VERSION,
     namespace,
     name: asString(asRecord(obj.metadata)?.['name']) ?? '',
+    ...changeStampOf(obj),
   };
 }
 

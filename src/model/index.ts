@@ -6,3 +6,4 @@ export * from './policy.js';
 export * from './issuer.js';
 export * from './token.js';
 export * from './logs.js';
+export * from './timeline.js';

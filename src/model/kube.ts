@@ -67,6 +67,10 @@ export interface PodInfo {
    * (classic istio-ingressgateway or a Gateway API deployment), `proxy sidecar …` a sidecar.
    */
   proxyArgs?: string[];
+  /** `status.startTime`: when the pod was scheduled and started (the refusal timeline's "pod started"). */
+  startedAt?: string;
+  /** The latest `state.running.startedAt` of a container that has restarted: when it last came back. */
+  lastRestartAt?: string;
 }
 
 export interface NamespaceInfo {

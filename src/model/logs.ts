@@ -20,6 +20,16 @@ export interface AccessLogSummary {
   accessLines: number;
   byCode: Record<string, number>;
   denials: DenialGroup[];
+  /** Requests and refusals per minute of `%START_TIME%` (UTC), in time order; the refusal timeline's input. */
+  minutes?: MinuteCount[];
+}
+
+export interface MinuteCount {
+  /** `YYYY-MM-DDTHH:MM`, UTC. */
+  minute: string;
+  requests: number;
+  /** 401/403 answers by kind (`401 Jwt is expired`, `403 RBAC: access denied …`). */
+  refusals: Record<string, number>;
 }
 
 export interface ProxyJwtConfigSigns {
@@ -50,6 +60,8 @@ export interface IstiodKeyFetchFailure {
   /** Whether this failure made istiod push placeholder keys (fallback notices and push-path errors, not refreshes). */
   placeholder: boolean;
   time?: string;
+  /** The earliest line of the group: when istiod first failed (the refusal timeline's "what changed"). */
+  firstTime?: string;
   count: number;
 }
 

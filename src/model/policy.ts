@@ -10,6 +10,12 @@ export interface PolicyRef {
   /** undefined for the cluster-scoped MeshPolicy. */
   namespace?: string;
   name: string;
+  /** `metadata.creationTimestamp`. */
+  createdAt?: string;
+  /** The latest `metadata.managedFields[].time` (any apply or update), else the creation time. */
+  changedAt?: string;
+  /** `metadata.generation`: 1 = never changed since creation (spec changes only). */
+  generation?: number;
 }
 
 /** Where Envoy looks for the token. `prefix` only for headers. */

@@ -10,6 +10,7 @@ import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } fro
 import type { CheckResult, CheckStatus } from '../engine/check.js';
 import type { Report } from '../engine/report.js';
 import type { Target } from '../model/index.js';
+import { sparklineLine, timelineHeadline } from './timeline-text.js';
 import { STATUS_MARKS } from './status-marks.js';
 
 export const MAX_BLOCKS_PER_MESSAGE = 50;
@@ -57,9 +58,11 @@ function renderDone(report: Report, withToken: boolean | undefined): SlackMessag
   const mark = STATUS_MARKS[report.verdict.status];
   const head = `${mark} JWT authentication for ${targetLabel(report.target)}${withToken ? ' (with your token)' : ''}: ${verdictWord(report.verdict.status)}`;
   const counts = countsLine(report.counts);
-  const text = `${head}. ${report.verdict.summary}`;
+  const since = timelineHeadline(report.timeline);
+  const text = `${head}. ${report.verdict.summary}${since ? ` ${since}.` : ''}`;
   const blocks: KnownBlock[] = [
     section(truncate(`*${escapeText(head)}*\n${escapeText(report.verdict.summary)}`), 'parent'),
+    ...(since ? [context(`📈 ${escapeText(since)}`, 'parent:timeline')] : []),
     context(`${counts} · ${Math.round(report.durationMs)} ms · details in the thread`, 'parent:counts'),
     rerunActions(report.target, withToken),
   ];
@@ -88,10 +91,13 @@ export function renderSummary(report: Report): SlackMessage | undefined {
 /** The full checklist in catalogue order, split into messages of at most 50 blocks. */
 export function renderChecklist(report: Report): SlackMessage[] {
   const seen = new Map<string, number>();
+  const spark = sparklineLine(report.timeline);
   const blocks = report.checks.map((result) => {
     const n = (seen.get(result.id) ?? 0) + 1;
     seen.set(result.id, n);
-    return section(resultText(result), checkBlockId(result.id, n));
+    // The refusal sparkline goes with the access-log evidence it is drawn from.
+    const withSpark = spark && result.id === 'proxy.responses' && n === 1 ? `\n\`${spark}\`` : '';
+    return section(truncate(resultText(result) + withSpark), checkBlockId(result.id, n));
   });
   const pages: KnownBlock[][] = [];
   let page: KnownBlock[] = [];

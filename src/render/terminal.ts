@@ -1,6 +1,7 @@
 import type { CheckResult, CheckStatus } from '../engine/check.js';
 import type { Report } from '../engine/report.js';
 import { STATUS_MARKS } from './status-marks.js';
+import { sparklineLine, timelineHeadline } from './timeline-text.js';
 
 export interface TerminalOptions {
   /** ANSI colours (only when writing to a TTY and NO_COLOR is unset). */
@@ -31,8 +32,14 @@ export function renderTerminal(report: Report, options: TerminalOptions): string
   const verdictMark = verdict.status === 'pass' ? STATUS_MARKS.pass : STATUS_MARKS[verdict.status];
   const where = verdict.checkId ? `${verdict.checkId}: ` : '';
   lines.push(`${verdictMark} ${paint(verdict.status, verdict.status.toUpperCase())}  ${where}${verdict.summary}`);
+  const since = timelineHeadline(report.timeline);
+  if (since) lines.push(`📈 ${since}`);
   lines.push('');
-  for (const result of report.checks) lines.push(...renderResult(result, paint));
+  const spark = sparklineLine(report.timeline);
+  for (const result of report.checks) {
+    lines.push(...renderResult(result, paint));
+    if (spark && result.id === 'proxy.responses') lines.push(paint('dim', `   ${spark}`));
+  }
   lines.push('');
   lines.push(
     (['pass', 'fail', 'warn', 'skip', 'error'] as const)

@@ -22,6 +22,7 @@ import {
   ENCRYPTION_KEY_B64,
   SECRET,
   TEST_CLIENT_OPTIONS,
+  blocksOf,
   captureLog,
   checkBlockIds,
   checklistCalls,
@@ -146,6 +147,41 @@ describe('queue mode', () => {
     const parents = slack.callsTo('chat.postMessage').filter((c) => c.args['thread_ts'] === undefined);
     expect(parents).toHaveLength(1);
     expect(kube.requests.every((r) => r.verb === 'get' || r.verb === 'list')).toBe(true);
+  });
+
+  it('puts the refusal timeline on the parent and the sparkline in the proxy.responses entry', async () => {
+    // 200s from 14:00, the RequestAuthentication updated at 14:02, 401s from 14:04 on.
+    const objects = fixture(issuer).map((o) =>
+      o.kind === 'RequestAuthentication'
+        ? { ...o, metadata: { ...o.metadata, creationTimestamp: '2026-11-20T09:00:00Z', generation: 2, managedFields: [{ manager: 'kubectl', operation: 'Update', time: '2026-11-29T14:02:00Z' }] } }
+        : o,
+    );
+    const line = (minute: number, second: number, code: number) =>
+      `[2026-11-29T14:0${minute}:${String(second).padStart(2, '0')}.412Z] "GET /headers HTTP/1.1" ${code} - ${code === 200 ? 'via_upstream' : 'jwt_authn_access_denied{Jwt_is_expired}'} - "-" 0 519 3 2 "-" "curl/8.7.1" "5c0e6d2a" "httpbin.foo:8000" "10.244.0.12:8080" inbound|8080|| 127.0.0.6:51123 10.244.0.12:8080 10.244.0.9:40122 outbound_.8000_._.httpbin.foo.svc.cluster.local default`;
+    const log = [0, 1, 2, 3].flatMap((m) => [line(m, 10, 200), line(m, 40, 200)]).concat([4, 5, 6].flatMap((m) => [line(m, 10, 401), line(m, 40, 401)])).join('\n');
+    kube.setFixture({ objects, logs: { 'foo/httpbin-7d9c5b8f4-abcde/istio-proxy': log } });
+    try {
+      await sendSlashCommand(app.url, SECRET, { text: 'httpbin foo', response_url: slack.responseUrl() });
+      await finalUpdate();
+      const last = slack.callsTo('chat.update').at(-1)!;
+      const blocks = blocksOf(last) as { block_id?: string; type: string; elements?: { text: string }[] }[];
+      const timeline = blocks.find((b) => b.block_id === 'parent:timeline');
+      expect(timeline?.elements?.[0]?.text).toBe(
+        '📈 401s since 14:04 UTC, 100 % of requests, still ongoing; 2 min after RequestAuthentication foo/jwt-example was updated (generation 2) at 14:02 UTC',
+      );
+      expect(String(last.args['text'])).toContain('401s since 14:04 UTC');
+      const checklist = checklistCalls(slack).flatMap((c) => blocksOf(c) as { block_id: string; text?: { text: string } }[]);
+      const responses = checklist.find((b) => b.block_id === 'check:proxy.responses');
+      expect(responses?.text?.text).toContain('`▁▁▁▁███ refusals per minute, 14:00–14:07 UTC (the span the log tail covers)`');
+      for (const call of [last, ...checklistCalls(slack)]) {
+        const bs = blocksOf(call) as { text?: { text: string } }[];
+        expect(bs.length).toBeLessThanOrEqual(50);
+        for (const b of bs) expect(b.text?.text.length ?? 0).toBeLessThanOrEqual(3000);
+      }
+      expect(reports[0]?.timeline?.run).toMatchObject({ since: '2026-11-29T14:04:00.000Z', ongoing: true });
+    } finally {
+      kube.setFixture({ objects: fixture(issuer), logs: {} });
+    }
   });
 
   it('diagnoses with a DM token: signature verified, the token nowhere in Slack, Redis or the logs', async () => {

@@ -130,6 +130,7 @@ describe('toPodInfo', () => {
       initContainers: ['istio-init'],
       waitingReason: 'CrashLoopBackOff',
       restarts: 8,
+      lastRestartAt: '2026-11-29T09:00:00.000Z', // the restarted container's state.running.startedAt
     });
   });
 

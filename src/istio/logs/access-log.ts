@@ -5,7 +5,7 @@
  * Streaming: memory grows with the number of distinct denial reasons, not with lines.
  */
 import { inferRefusalFromBodySize } from './local-reply-bodies.js';
-import type { AccessLogSummary, DenialGroup } from '../../model/index.js';
+import type { AccessLogSummary, DenialGroup, MinuteCount } from '../../model/index.js';
 import { redactLine } from '../../lib/redact.js';
 import { stripKubectlTimestamp } from './log-prefix.js';
 
@@ -174,6 +174,57 @@ export function classifyDenial(entry: AccessLogEntry): DenialClass {
 
 const isDenial = (code: number): boolean => code === 401 || code === 403;
 
+/** Envoy prints %START_TIME% in UTC (`…Z`), so the minute is its first 16 characters; other spellings are parsed. */
+const UTC_START = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z$/;
+
+/** `…:SS[.fff]Z` from index 16 on: the rest of a UTC START_TIME whose first 16 characters name the minute. */
+function isUtcSecondsTail(t: string): boolean {
+  if (t.charCodeAt(16) !== 58 || !isDigit(t.charCodeAt(17)) || !isDigit(t.charCodeAt(18))) return false;
+  if (t.length === 20) return t.charCodeAt(19) === 90; // Z
+  if (t.charCodeAt(19) !== 46 || t.charCodeAt(t.length - 1) !== 90 || t.length < 22) return false; // . … Z
+  for (let i = 20; i < t.length - 1; i += 1) if (!isDigit(t.charCodeAt(i))) return false;
+  return true;
+}
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * `[START_TIME] "REQUEST" CODE FLAGS …` read with indexOf, for lines that are not refusals: exactly what
+ * TEXT_HEAD accepts, or undefined (the caller then takes the full path). Refusals always take the full path.
+ */
+export function ordinaryTextHead(line: string): { startTime: string; code: number } | undefined {
+  if (line.charCodeAt(0) !== 91) return undefined; // [
+  const close = line.indexOf(']');
+  if (close < 2 || line.charCodeAt(close + 1) !== 32 || line.charCodeAt(close + 2) !== 34) return undefined;
+  const startTime = line.slice(1, close);
+  if (/\s/.test(startTime)) return undefined;
+  const requestEnd = line.indexOf('"', close + 3);
+  if (requestEnd < 0 || line.charCodeAt(requestEnd + 1) !== 32) return undefined;
+  let at = requestEnd + 2;
+  let code: number;
+  if (isDigit(line.charCodeAt(at)) && isDigit(line.charCodeAt(at + 1)) && isDigit(line.charCodeAt(at + 2)) && line.charCodeAt(at + 3) === 32) {
+    code = Number(line.slice(at, at + 3));
+    at += 4;
+  } else if (line.charCodeAt(at) === 48 && line.charCodeAt(at + 1) === 32) {
+    code = 0;
+    at += 2;
+  } else {
+    return undefined;
+  }
+  if (isDenial(code)) return undefined;
+  // FLAGS: one or more non-space characters, then a space or the end of the line.
+  let end = at;
+  while (end < line.length && !/\s/.test(line[end] ?? ' ')) end += 1;
+  if (end === at || (end < line.length && line.charCodeAt(end) !== 32)) return undefined;
+  return { startTime, code };
+}
+
+export function minuteOf(startTime: string): string | undefined {
+  if (UTC_START.test(startTime)) return startTime.slice(0, 16);
+  const ms = Date.parse(startTime);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString().slice(0, 16);
+}
+
 function timeOf(t: string): number {
   const ms = Date.parse(t);
   return Number.isNaN(ms) ? -Infinity : ms;
@@ -184,24 +235,49 @@ function timeOf(t: string): number {
 export class AccessLogParser {
   private lines = 0;
   private accessLines = 0;
-  private readonly byCode = new Map<string, number>();
+  private readonly byCode = new Map<number, number>();
   private readonly groups = new Map<string, DenialGroup>();
+  private readonly minutes = new Map<string, MinuteCount>();
+  private lastMinute: MinuteCount | undefined;
+
+  /** `countMinutes: false` skips the refusal timeline's per-minute counts (the bench's baseline for its cost). */
+  constructor(private readonly options: { countMinutes?: boolean } = {}) {}
 
   push(line: string): void {
+    // Most lines are ordinary answers in the default TEXT format: their code and time are all the summary
+    // needs, read without a regex (the full path below gives the same summary: see the property test).
+    const head = ordinaryTextHead(line);
+    if (head) {
+      this.countAnswer(head.startTime, head.code);
+      return;
+    }
     this.pushParsed(line, parseAccessLogLine(line, { refusalsOnly: true }));
+  }
+
+  private countAnswer(startTime: string, code: number): void {
+    this.lines += 1;
+    this.accessLines += 1;
+    this.byCode.set(code, (this.byCode.get(code) ?? 0) + 1);
+    const minute = this.options.countMinutes === false ? undefined : this.minuteCount(startTime);
+    if (minute) minute.requests += 1;
   }
 
   /** For callers that already parsed the line (one pass over a proxy log). */
   pushParsed(line: string, entry: AccessLogEntry | undefined): void {
     if (!entry && line.trim() === '') return;
-    this.lines += 1;
-    if (!entry) return;
-    this.accessLines += 1;
-    const code = String(entry.code);
-    this.byCode.set(code, (this.byCode.get(code) ?? 0) + 1);
+    if (!entry) {
+      this.lines += 1;
+      return;
+    }
+    this.countAnswer(entry.startTime, entry.code);
     if (!isDenial(entry.code)) return;
+    const minute = this.options.countMinutes === false ? undefined : this.lastMinute;
 
     const { source, reason } = classifyDenial(entry);
+    if (minute) {
+      const kind = `${entry.code} ${reason}`;
+      minute.refusals[kind] = (minute.refusals[kind] ?? 0) + 1;
+    }
     const key = `${entry.code}\u0000${source}\u0000${reason}`;
     let group = this.groups.get(key);
     if (!group) {
@@ -217,7 +293,26 @@ export class AccessLogParser {
     const denials = [...this.groups.values()]
       .map((g) => ({ ...g, samples: [...g.samples] }))
       .sort((a, b) => b.count - a.count || a.code - b.code);
-    return { lines: this.lines, accessLines: this.accessLines, byCode: Object.fromEntries(this.byCode), denials };
+    const minutes = [...this.minutes.values()]
+      .map((m) => ({ ...m, refusals: { ...m.refusals } }))
+      .sort((a, b) => (a.minute < b.minute ? -1 : a.minute > b.minute ? 1 : 0));
+    const byCode = Object.fromEntries([...this.byCode].map(([code, n]) => [String(code), n]));
+    return { lines: this.lines, accessLines: this.accessLines, byCode, denials, minutes };
+  }
+
+  /** The counter of the UTC minute a line's %START_TIME% falls in; undefined when the time does not parse. */
+  private minuteCount(startTime: string): MinuteCount | undefined {
+    // Lines come in time order: most fall in the same minute as the one before (no parse, no map lookup).
+    const last = this.lastMinute;
+    if (last && startTime.startsWith(last.minute) && isUtcSecondsTail(startTime)) return last;
+    const minute = minuteOf(startTime);
+    if (minute === undefined) return (this.lastMinute = undefined);
+    let count = this.minutes.get(minute);
+    if (!count) {
+      count = { minute, requests: 0, refusals: {} };
+      this.minutes.set(minute, count);
+    }
+    return (this.lastMinute = count);
   }
 }
 

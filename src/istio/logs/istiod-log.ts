@@ -192,6 +192,12 @@ function later(a: string | undefined, b: string | undefined): string | undefined
   return Date.parse(b) >= Date.parse(a) ? b : a;
 }
 
+function earlier(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Date.parse(b) < Date.parse(a) ? b : a;
+}
+
 function pushBounded(list: string[], value: string): void {
   list.push(value.length > LINE_MAX_CHARS ? `${value.slice(0, LINE_MAX_CHARS - 1)}…` : value);
   if (list.length > MAX_LINES_KEPT) list.shift();
@@ -254,13 +260,15 @@ export function scanIstiodLog(text: string): Omit<IstiodLogEvidence, 'pod'> {
       group.count += 1;
       const t = later(group.time, time);
       if (t !== undefined) group.time = t;
+      const first = earlier(group.firstTime, time);
+      if (first !== undefined) group.firstTime = first;
       // A group that holds any push-path or fallback line means placeholder keys were pushed.
       group.placeholder ||= failure.placeholder;
     } else {
       const created: IstiodKeyFetchFailure = { cause: redactLine(failure.cause), placeholder: failure.placeholder, count: 1 };
       if (failure.issuer) created.issuer = failure.issuer;
       if (failure.url) created.url = failure.url;
-      if (time !== undefined) created.time = time;
+      if (time !== undefined) created.time = created.firstTime = time;
       groups.set(key, created);
     }
   }
@@ -279,6 +287,8 @@ export function scanIstiodLog(text: string): Omit<IstiodLogEvidence, 'pod'> {
     existing.placeholder ||= g.placeholder;
     const t = later(existing.time, g.time);
     if (t !== undefined) existing.time = t;
+    const first = earlier(existing.firstTime, g.firstTime);
+    if (first !== undefined) existing.firstTime = first;
   }
   return { lines, fetchFailures: [...merged.values()], ackErrors, keyUpdates };
 }

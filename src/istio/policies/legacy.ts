@@ -5,7 +5,7 @@
  * ignored from Istio 1.6 on (1.6 upgrade notes).
  */
 import { formatIstioVersion, isAtLeast } from '../istio-info.js';
-import { asArray, asRecord, asString, field } from '../kube-objects.js';
+import { asArray, asRecord, asString, changeStampOf, field } from '../kube-objects.js';
 import type { ApplicabilityCode, IstioVersion, JwtRule, KubeObject, LegacyPolicyInfo, PolicyRef, ServiceInfo } from '../../model/index.js';
 import { legacyJwtRules } from './jwt-rules.js';
 
@@ -118,7 +118,7 @@ function overridden(by: string): string {
 function meshCandidate(obj: KubeObject): Candidate {
   const name = asString(asRecord(obj.metadata)?.['name']) ?? '';
   const targets = readTargets(asRecord(obj.spec));
-  const source: PolicyRef = { kind: 'MeshPolicy', apiVersion: apiVersionOf(obj), name };
+  const source: PolicyRef = { kind: 'MeshPolicy', apiVersion: apiVersionOf(obj), name, ...changeStampOf(obj) };
   const candidate: Candidate = { obj, source, scope: 'mesh', targets };
   if (name !== DEFAULT_NAME || targets.length > 0) {
     candidate.ignored = judged('legacy-misnamed', 'a MeshPolicy must be named default and have no targets; Istio ignores this one');
@@ -132,7 +132,7 @@ function policyCandidate(obj: KubeObject, input: LegacyInput): Candidate {
   // A file written for `kubectl apply -n foo` has no namespace: it lands in the target namespace.
   const namespace = asString(meta?.['namespace']) ?? input.namespace;
   const targets = readTargets(asRecord(obj.spec));
-  const source: PolicyRef = { kind: 'Policy', apiVersion: apiVersionOf(obj), namespace, name };
+  const source: PolicyRef = { kind: 'Policy', apiVersion: apiVersionOf(obj), namespace, name, ...changeStampOf(obj) };
   const scope = targets.length > 0 ? 'service' : 'namespace';
   const candidate: Candidate = { obj, source, scope, targets };
   if (namespace !== input.namespace) {
