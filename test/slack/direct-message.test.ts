@@ -130,6 +130,16 @@ describe('a DM with service, namespace and token', () => {
   });
 });
 
+describe('a DM holding just a token, re-delivered by Slack (X-Slack-Retry-Num: 1)', () => {
+  it('is decoded on the first delivery only', async () => {
+    await dm(token, '1700000350.000001');
+    await slack.waitFor((c) => c.method === 'chat.postMessage');
+    await sendEvent(app.url, SECRET, { type: 'message', channel: DM, channel_type: 'im', user: SLACK_TEST_IDS.userId, text: token, ts: '1700000350.000001', team: SLACK_TEST_IDS.teamId }, { retryNum: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+  });
+});
+
 describe('a DM Slack delivers twice', () => {
   it('runs once', async () => {
     await dm(`httpbin foo ${token}`, '1700000300.000001');
