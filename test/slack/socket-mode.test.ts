@@ -4,7 +4,7 @@
  * /readyz and /metrics say while the socket is down and after it comes back.
  */
 import type { InProcessDispatcher } from '../../src/queue/in-process.js';
-import { FAKE_SLACK_IDS, startFakeSlack, type FakeSlack } from '../support/slack-api.js';
+import { FAKE_SLACK_IDS, startFakeSlack, type FakeSlack, type SlackCall } from '../support/slack-api.js';
 import { SLACK_TEST_IDS } from '../support/slack-request.js';
 import { startSocketModeServer, type FakeSocketMode } from '../support/socket-mode-server.js';
 import { NO_CLUSTER, TEST_SOCKET_PING_TIMEOUT_MS, captureLog, fakeDiagnose, sleep, startTestApp, testConfig, until } from './harness.js';
@@ -14,6 +14,7 @@ const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJpc3MiOiJodHRwczovL2lzc3Vlci5
 let slack: FakeSlack;
 let socket: FakeSocketMode;
 let app: Awaited<ReturnType<typeof startTestApp>>;
+let opened: SlackCall[];
 const fake = fakeDiagnose();
 const log = captureLog('socket');
 
@@ -26,6 +27,7 @@ beforeAll(async () => {
     socketPingTimeoutMs: TEST_SOCKET_PING_TIMEOUT_MS,
     runtime: { diagnose: fake.diagnose, openSource: () => NO_CLUSTER, progressIntervalMs: 50 },
   });
+  opened = slack.callsTo('apps.connections.open');
 });
 
 afterAll(async () => {
@@ -51,11 +53,14 @@ const reconnects = async () => {
 
 describe('the connection', () => {
   it('is opened with the app-level token through SLACK_API_URL, and the app is ready', async () => {
+    // Only the stand-in's apps.connections.open hands out tickets the WebSocket accepts.
+    expect(opened.map((c) => c.token)).toEqual([socket.appToken]);
     expect(socket.connections()).toBe(1);
     expect(socket.frames[0]?.text).toContain('"type":"hello"');
     const ready = await readyz();
     expect(ready).toEqual({ status: 200, body: { status: 'ready', checks: { queue: 'ok', slack: 'ok' } } });
     expect(await reconnects()).toBe(0);
+    expect(log.text()).toMatch(/"mode":"socket".*"msg":"jwtcheck app started"/);
   });
 
   it('is refused to a bot token, as Slack refuses it', async () => {
