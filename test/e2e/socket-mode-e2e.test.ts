@@ -11,7 +11,7 @@ import { startKubeApiServer, type KubeApiServer } from '../support/kube-api-serv
 import { startIssuer, type TestIssuer } from '../support/oidc-issuer.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { FAKE_SLACK_IDS, startFakeSlack, type FakeSlack, type SlackCall } from '../support/slack-api.js';
-import { SLACK_TEST_IDS } from '../support/slack-request.js';
+import { SLACK_TEST_IDS, checkTokenSubmission } from '../support/slack-request.js';
 import { startSocketModeServer, type FakeSocketMode } from '../support/socket-mode-server.js';
 import { ENCRYPTION_KEY_B64, TEST_CLIENT_OPTIONS, TEST_SOCKET_PING_TIMEOUT_MS, blocksOf, captureLog, checklistCalls, startTestApp, testConfig, until } from '../slack/harness.js';
 import { expectOneChecklist, finalUpdate as finalUpdateOf, httpbinFoo, recordingRuntime, redisText, type RecordingRuntime } from './e2e-fixture.js';
@@ -156,23 +156,7 @@ describe('DMs over Socket Mode', () => {
     );
     const opened = await slack.waitFor((c) => c.method === 'views.open', 3000);
     const view = opened.args['view'] as { callback_id: string; private_metadata: string };
-    const submit = (service: string) =>
-      acked(
-        socket.interactive({
-          type: 'view_submission',
-          user,
-          team: { id: SLACK_TEST_IDS.teamId },
-          trigger_id: '903.submit',
-          view: {
-            id: 'V0VIEW',
-            hash: 'h1',
-            type: 'modal',
-            callback_id: view.callback_id,
-            private_metadata: view.private_metadata,
-            state: { values: { service: { value: { type: 'plain_text_input', value: service } }, namespace: { value: { type: 'plain_text_input', value: 'foo' } }, cluster: { value: { type: 'plain_text_input', value: null } } } },
-          },
-        }),
-      );
+    const submit = (service: string) => acked(socket.interactive(checkTokenSubmission(view, service, '903.submit')));
     // Over the socket, the form's errors travel in the ack's payload.
     expect((await submit('Not_Valid')).payload).toEqual({ response_action: 'errors', errors: { service: expect.stringContaining('Service name') } });
     await submit('httpbin');

@@ -139,6 +139,24 @@ export function sendEvent(
   return post(url, 'application/json', body, { timestamp, signature: slackSignature(secret, timestamp, body), extra: retry });
 }
 
+/** The "Check against a service" modal submitted with these values (namespace foo, no cluster). */
+export function checkTokenSubmission(view: { callback_id: string; private_metadata: string }, service: string, triggerId = '112.submit'): Record<string, unknown> {
+  return {
+    type: 'view_submission',
+    user: { id: SLACK_TEST_IDS.userId, team_id: SLACK_TEST_IDS.teamId },
+    team: { id: SLACK_TEST_IDS.teamId },
+    trigger_id: triggerId,
+    view: {
+      id: 'V0VIEW',
+      hash: 'h1',
+      type: 'modal',
+      callback_id: view.callback_id,
+      private_metadata: view.private_metadata,
+      state: { values: { service: { value: { type: 'plain_text_input', value: service } }, namespace: { value: { type: 'plain_text_input', value: 'foo' } }, cluster: { value: { type: 'plain_text_input', value: null } } } },
+    },
+  };
+}
+
 export function sendInteraction(url: string, secret: string, payload: Record<string, unknown>): Promise<SentRequest> {
   const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   const timestamp = nowSeconds();
