@@ -20,6 +20,7 @@ import { loadAccessPolicy } from './slack/access-file.js';
 import { createBoltApp } from './slack/bolt-app.js';
 import type { SlackDeps } from './slack/deps.js';
 import { registerListeners } from './slack/listeners/index.js';
+import { watchSocketConnection } from './slack/socket-connection.js';
 
 export interface AppDeps {
   logger?: Logger;
@@ -34,6 +35,8 @@ export interface AppDeps {
   /** false: no health/metrics server (tests that run several apps). */
   health?: boolean;
   now?: () => Date;
+  /** Socket Mode: ping timeout, which is also the reconnect back-off step (tests shorten it). */
+  socketPingTimeoutMs?: number;
 }
 
 export interface RunningApp {
@@ -46,6 +49,8 @@ export interface RunningApp {
 
 /** How long start-up waits for Redis before going on (readiness then reports it). */
 const REDIS_STARTUP_WAIT_MS = 3000;
+/** How long stop() waits for Slack to answer the Socket Mode close frame. */
+const SOCKET_CLOSE_WAIT_MS = 2000;
 
 export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Promise<RunningApp> {
   const logger = deps.logger ?? createLogger('jwtcheck-app');
@@ -53,7 +58,14 @@ export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   const access = await loadAccessPolicy(config.accessFile);
   if (!access) logger.info('no JWTCHECK_ACCESS_FILE: every channel and user may diagnose every namespace');
 
-  const app = createBoltApp(config, { logger, clientOptions: deps.clientOptions, botId: deps.botId, botUserId: deps.botUserId });
+  const { app, socket } = createBoltApp(config, {
+    logger,
+    clientOptions: deps.clientOptions,
+    botId: deps.botId,
+    botUserId: deps.botUserId,
+    ...(deps.socketPingTimeoutMs ? { socketPingTimeoutMs: deps.socketPingTimeoutMs } : {}),
+  });
+  const connection = socket ? watchSocketConnection(socket, { logger, metrics }) : undefined;
   try {
     await app.init();
   } catch (err) {
@@ -102,7 +114,7 @@ export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     if (deps.health !== false) {
       health = await startHealthServer({
         port: config.healthPort,
-        readiness: { queue: () => dispatcher.check() },
+        readiness: { queue: () => dispatcher.check(), ...(connection ? { slack: connection.probe } : {}) },
         registry: metrics.registry,
       });
     }
@@ -118,7 +130,9 @@ export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     healthPort: health?.port,
     dispatcher,
     async stop() {
+      const socketClosed = connection?.closed(SOCKET_CLOSE_WAIT_MS);
       await app.stop().catch((err: unknown) => logger.warn({ err }, 'error while stopping Bolt'));
+      await socketClosed;
       await dispatcher.close();
       if ((stash as unknown) !== dispatcher) await stash.close(); // the producer is both
       await health?.close();

@@ -23,6 +23,8 @@ export interface Metrics {
   issuerRequests: Counter<'outcome'>;
   /** `method`: Web API method (chat.postMessage); `error`: Slack's error code (not_in_channel, ratelimited). */
   slackApiErrors: Counter<'method' | 'error'>;
+  /** Socket Mode connections opened again after the socket was lost (drop, or Slack's `disconnect`). */
+  slackSocketReconnects: Counter<string>;
   setQueueCounter(counter: () => Promise<QueueJobCounts>): void;
 }
 
@@ -84,6 +86,11 @@ export function createMetrics(): Metrics {
     labelNames: ['method', 'error'] as const,
     registers: [registry],
   });
+  const slackSocketReconnects = new Counter({
+    name: 'jwtcheck_slack_socket_reconnects_total',
+    help: 'Socket Mode connections re-established after the socket was lost (dropped, or Slack asked for a new one).',
+    registers: [registry],
+  });
 
   return {
     registry,
@@ -93,6 +100,7 @@ export function createMetrics(): Metrics {
     kubeRequests,
     issuerRequests,
     slackApiErrors,
+    slackSocketReconnects,
     setQueueCounter(counter) {
       queueCounter = counter;
     },

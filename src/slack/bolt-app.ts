@@ -3,11 +3,12 @@
  * SLACK_APP_TOKEN is set. processBeforeResponse stays false: ack() answers Slack at once and the
  * listener keeps running (STACK §1).
  */
-import { App, type AppOptions, type CustomRoute } from '@slack/bolt';
+import { App, SocketModeReceiver, type AppOptions, type CustomRoute } from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
 import type { Config } from '../config.js';
 import type { Logger } from '../lib/logger.js';
 import { boltLogger } from './bolt-logger.js';
+import type { SocketModeClient } from './socket-connection.js';
 import { slackClientOptions } from './web-client-options.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -18,6 +19,14 @@ export interface BoltAppOptions {
   /** Skip auth.test (tests); otherwise init() verifies the bot token at start. */
   botId?: string;
   botUserId?: string;
+  /** Socket Mode: how long a ping may go unanswered; the client also waits this long (× failed tries) before reconnecting. */
+  socketPingTimeoutMs?: number;
+}
+
+export interface BoltApp {
+  app: App;
+  /** Socket Mode only: the connection, for readiness and the reconnect count. */
+  socket?: SocketModeClient;
 }
 
 const healthz: CustomRoute = {
@@ -29,11 +38,13 @@ const healthz: CustomRoute = {
   },
 };
 
-export function createBoltApp(config: Readonly<Config>, options: BoltAppOptions): App {
+export function createBoltApp(config: Readonly<Config>, options: BoltAppOptions): BoltApp {
+  const logger = boltLogger(options.logger);
+  const clientOptions = slackClientOptions(config, options.logger, options.clientOptions);
   const common: AppOptions = {
     token: config.slack.botToken,
-    logger: boltLogger(options.logger),
-    clientOptions: slackClientOptions(config, options.logger, options.clientOptions),
+    logger,
+    clientOptions,
     customRoutes: [healthz],
     port: config.slack.port,
     processBeforeResponse: false,
@@ -42,7 +53,16 @@ export function createBoltApp(config: Readonly<Config>, options: BoltAppOptions)
     ...(options.botId && options.botUserId ? { botId: options.botId, botUserId: options.botUserId } : {}),
   };
   if (config.slack.appToken) {
-    return new App({ ...common, socketMode: true, appToken: config.slack.appToken });
+    // Built here rather than by `socketMode: true` so the connection's client can be watched. The same
+    // clientOptions take apps.connections.open to SLACK_API_URL; port serves the custom routes.
+    const receiver = new SocketModeReceiver({
+      appToken: config.slack.appToken,
+      logger,
+      customRoutes: [healthz],
+      installerOptions: { clientOptions, port: config.slack.port },
+      ...(options.socketPingTimeoutMs ? { clientPingTimeout: options.socketPingTimeoutMs } : {}),
+    });
+    return { app: new App({ ...common, receiver }), socket: receiver.client };
   }
-  return new App({ ...common, signingSecret: config.slack.signingSecret ?? '', endpoints: SLACK_EVENTS_PATH });
+  return { app: new App({ ...common, signingSecret: config.slack.signingSecret ?? '', endpoints: SLACK_EVENTS_PATH }) };
 }

@@ -5,7 +5,7 @@
 import { SignJWT, generateKeyPair } from 'jose';
 import type { InProcessDispatcher } from '../../src/queue/in-process.js';
 import { FAKE_SLACK_IDS, startFakeSlack, type FakeSlack } from '../support/slack-api.js';
-import { SLACK_TEST_IDS, sendEvent, sendInteraction } from '../support/slack-request.js';
+import { SLACK_TEST_IDS, checkTokenSubmission, sendEvent, sendInteraction } from '../support/slack-request.js';
 import { NO_CLUSTER, SECRET, blocksOf, captureLog, checklistCalls, fakeDiagnose, startTestApp, testConfig, until } from './harness.js';
 
 const DM = FAKE_SLACK_IDS.dmChannel;
@@ -85,21 +85,7 @@ describe('a DM holding just a token', () => {
     expect(view.callback_id).toBe('jwtcheck_check_token_modal');
     expect(view.private_metadata).not.toContain('eyJ');
 
-    const submit = (service: string) =>
-      sendInteraction(app.url, SECRET, {
-        type: 'view_submission',
-        user: { id: SLACK_TEST_IDS.userId, team_id: SLACK_TEST_IDS.teamId },
-        team: { id: SLACK_TEST_IDS.teamId },
-        trigger_id: '112.submit',
-        view: {
-          id: 'V0VIEW',
-          hash: 'h1',
-          type: 'modal',
-          callback_id: view.callback_id,
-          private_metadata: view.private_metadata,
-          state: { values: { service: { value: { type: 'plain_text_input', value: service } }, namespace: { value: { type: 'plain_text_input', value: 'foo' } }, cluster: { value: { type: 'plain_text_input', value: null } } } },
-        },
-      });
+    const submit = (service: string) => sendInteraction(app.url, SECRET, checkTokenSubmission(view, service));
     const invalid = await submit('Not_Valid');
     expect(invalid.json).toEqual({ response_action: 'errors', errors: { service: expect.stringContaining('Service name') } });
     const ok = await submit('httpbin');
@@ -127,6 +113,16 @@ describe('a DM with service, namespace and token', () => {
     const last = slack.callsTo('chat.update').at(-1);
     expect(String(last?.args['text'])).toContain('(with your token)');
     expectNoToken();
+  });
+});
+
+describe('a DM holding just a token, re-delivered by Slack (X-Slack-Retry-Num: 1)', () => {
+  it('is decoded on the first delivery only', async () => {
+    await dm(token, '1700000350.000001');
+    await slack.waitFor((c) => c.method === 'chat.postMessage');
+    await sendEvent(app.url, SECRET, { type: 'message', channel: DM, channel_type: 'im', user: SLACK_TEST_IDS.userId, text: token, ts: '1700000350.000001', team: SLACK_TEST_IDS.teamId }, { retryNum: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
   });
 });
 

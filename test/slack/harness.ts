@@ -47,6 +47,9 @@ export function testConfig(slack: FakeSlack, env: Record<string, string | undefi
 /** Bolt in tests: no auth.test, quick retries (a 429 still waits its Retry-After). */
 export const TEST_CLIENT_OPTIONS = { retryConfig: { retries: 3, factor: 1, minTimeout: 50, maxTimeout: 200 } };
 
+/** Socket Mode: reconnects after ~1.5 s instead of 5 s (the client's back-off step is its ping timeout). */
+export const TEST_SOCKET_PING_TIMEOUT_MS = 1500;
+
 export async function startTestApp(config: Readonly<Config>, deps: AppDeps = {}): Promise<RunningApp & { url: string }> {
   const running = await startApp(config, {
     host: '127.0.0.1',

@@ -183,6 +183,15 @@ describe('a token pasted in a channel', () => {
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 
+  it('warns once when Slack re-delivers the message (X-Slack-Retry-Num: 1)', async () => {
+    const event = { type: 'message', channel: SLACK_TEST_IDS.channelId, channel_type: 'channel', user: SLACK_TEST_IDS.userId, text: `Bearer ${JWT}`, ts: '1700000001.000003' };
+    await sendEvent(app.url, SECRET, event);
+    await slack.waitFor((c) => c.method === 'chat.postEphemeral');
+    await sendEvent(app.url, SECRET, event, { retryNum: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(slack.callsTo('chat.postEphemeral')).toHaveLength(1);
+  });
+
   it('ignores ordinary channel messages', async () => {
     await sendEvent(app.url, SECRET, { type: 'message', channel: SLACK_TEST_IDS.channelId, channel_type: 'channel', user: SLACK_TEST_IDS.userId, text: 'httpbin.foo is down', ts: '1700000001.000002' });
     await new Promise((r) => setTimeout(r, 100));

@@ -27,6 +27,8 @@ export interface FakeSlack {
   calls: SlackCall[];
   callsTo(method: string): SlackCall[];
   failNext(method: string, failure: SlackFailure, times?: number): void;
+  /** Answer a method with your own function (e.g. apps.connections.open from the Socket Mode stand-in). */
+  answerWith(method: string, answer: (call: SlackCall) => Record<string, unknown>): void;
   waitFor(predicate: (call: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
   close(): Promise<void>;
 }
@@ -76,6 +78,7 @@ function parseArgs(contentType: string, body: string, query: URLSearchParams): R
 export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const failures = new Map<string, { failure: SlackFailure; left: number }[]>();
+  const custom = new Map<string, (call: SlackCall) => Record<string, unknown>>();
   const waiters = new Set<{
     predicate: (c: SlackCall) => boolean;
     resolve: (c: SlackCall) => void;
@@ -186,7 +189,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           status = 500;
           reply = { ok: false, error: 'internal_error' };
         }
-      } else reply = method === 'response_url' ? { ok: true } : answer(method, args);
+      } else reply = method === 'response_url' ? { ok: true } : (custom.get(method)?.(call) ?? answer(method, args));
       record(call);
       res.writeHead(status, headers);
       res.end(JSON.stringify(reply));
@@ -215,6 +218,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const queue = failures.get(method) ?? [];
       queue.push({ failure, left: times });
       failures.set(method, queue);
+    },
+    answerWith(method, answer): void {
+      custom.set(method, answer);
     },
     waitFor(predicate, timeoutMs = DEFAULT_WAIT_MS): Promise<SlackCall> {
       const already = calls.find(predicate);

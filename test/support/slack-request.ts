@@ -28,7 +28,7 @@ export interface SentRequest {
   json?: unknown;
 }
 
-type SlashField =
+export type SlashField =
   | 'command'
   | 'text'
   | 'user_id'
@@ -45,7 +45,7 @@ async function post(
   url: string,
   contentType: string,
   body: string,
-  headers: { timestamp: number; signature: string },
+  headers: { timestamp: number; signature: string; extra?: Record<string, string> },
 ): Promise<SentRequest> {
   const started = performance.now();
   const res = await fetch(url, {
@@ -54,6 +54,7 @@ async function post(
       'Content-Type': contentType,
       'X-Slack-Request-Timestamp': String(headers.timestamp),
       'X-Slack-Signature': headers.signature,
+      ...headers.extra,
     },
     body,
   });
@@ -68,12 +69,8 @@ async function post(
   return { status: res.status, body: text, ms, ...(json === undefined ? {} : { json }) };
 }
 
-export function sendSlashCommand(
-  url: string,
-  secret: string,
-  fields: Partial<Record<SlashField, string>>,
-  options: { timestamp?: number; tamper?: boolean; signature?: string } = {},
-): Promise<SentRequest> {
+/** A slash command's fields as Slack sends them (a form over HTTP, the same object in Socket Mode). */
+export function slashCommandFields(fields: Partial<Record<SlashField, string>> = {}): Record<string, string> {
   const form: Record<string, string> = {
     token: 'deprecated-verification-token',
     team_id: SLACK_TEST_IDS.teamId,
@@ -89,7 +86,16 @@ export function sendSlashCommand(
     trigger_id: `${Date.now()}.${randomBytes(6).toString('hex')}`,
   };
   for (const [k, v] of Object.entries(fields)) if (v !== undefined) form[k] = v;
-  const body = new URLSearchParams(form).toString();
+  return form;
+}
+
+export function sendSlashCommand(
+  url: string,
+  secret: string,
+  fields: Partial<Record<SlashField, string>>,
+  options: { timestamp?: number; tamper?: boolean; signature?: string } = {},
+): Promise<SentRequest> {
+  const body = new URLSearchParams(slashCommandFields(fields)).toString();
   const timestamp = options.timestamp ?? nowSeconds();
   const signature = options.signature ?? slackSignature(secret, timestamp, body);
   // Tampering after signing: the receiver must notice the body no longer matches the signature.
@@ -97,21 +103,16 @@ export function sendSlashCommand(
   return post(url, 'application/x-www-form-urlencoded', sent, { timestamp, signature });
 }
 
-export function sendEvent(
-  url: string,
-  secret: string,
-  event: Record<string, unknown>,
-  options: { eventId?: string; timestamp?: number } = {},
-): Promise<SentRequest> {
-  const timestamp = options.timestamp ?? nowSeconds();
-  const envelope = {
+/** The Events API `event_callback` wrapper (the HTTP body, and the `payload` of a Socket Mode events_api envelope). */
+export function eventCallback(event: Record<string, unknown>, options: { eventId?: string; timestamp?: number } = {}): Record<string, unknown> {
+  return {
     token: 'deprecated-verification-token',
     team_id: SLACK_TEST_IDS.teamId,
     api_app_id: SLACK_TEST_IDS.apiAppId,
     event,
     type: 'event_callback',
     event_id: options.eventId ?? `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
-    event_time: timestamp,
+    event_time: options.timestamp ?? nowSeconds(),
     authorizations: [
       {
         enterprise_id: null,
@@ -123,8 +124,37 @@ export function sendEvent(
     ],
     is_ext_shared_channel: false,
   };
-  const body = JSON.stringify(envelope);
-  return post(url, 'application/json', body, { timestamp, signature: slackSignature(secret, timestamp, body) });
+}
+
+/** `retryNum` sets X-Slack-Retry-Num, as Slack does when it re-delivers an event it saw no 200 for. */
+export function sendEvent(
+  url: string,
+  secret: string,
+  event: Record<string, unknown>,
+  options: { eventId?: string; timestamp?: number; retryNum?: number } = {},
+): Promise<SentRequest> {
+  const timestamp = options.timestamp ?? nowSeconds();
+  const body = JSON.stringify(eventCallback(event, { ...options, timestamp }));
+  const retry: Record<string, string> = options.retryNum === undefined ? {} : { 'X-Slack-Retry-Num': String(options.retryNum), 'X-Slack-Retry-Reason': 'http_timeout' };
+  return post(url, 'application/json', body, { timestamp, signature: slackSignature(secret, timestamp, body), extra: retry });
+}
+
+/** The "Check against a service" modal submitted with these values (namespace foo, no cluster). */
+export function checkTokenSubmission(view: { callback_id: string; private_metadata: string }, service: string, triggerId = '112.submit'): Record<string, unknown> {
+  return {
+    type: 'view_submission',
+    user: { id: SLACK_TEST_IDS.userId, team_id: SLACK_TEST_IDS.teamId },
+    team: { id: SLACK_TEST_IDS.teamId },
+    trigger_id: triggerId,
+    view: {
+      id: 'V0VIEW',
+      hash: 'h1',
+      type: 'modal',
+      callback_id: view.callback_id,
+      private_metadata: view.private_metadata,
+      state: { values: { service: { value: { type: 'plain_text_input', value: service } }, namespace: { value: { type: 'plain_text_input', value: 'foo' } }, cluster: { value: { type: 'plain_text_input', value: null } } } },
+    },
+  };
 }
 
 export function sendInteraction(url: string, secret: string, payload: Record<string, unknown>): Promise<SentRequest> {

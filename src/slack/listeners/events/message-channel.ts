@@ -6,6 +6,7 @@
 import type { App } from '@slack/bolt';
 import type { SlackDeps } from '../../deps.js';
 import { containsToken } from '../../parse-command.js';
+import { isRedelivery } from '../../redelivery.js';
 
 export const LEAK_WARNING =
   '⚠️ Your last message in this channel looks like it contains a JWT. Everyone here can read it, so treat the token as leaked: delete the message and rotate the token (revoke it at the issuer). To check a token, send it to me in a direct message instead.';
@@ -14,7 +15,7 @@ export function register(app: App, deps: SlackDeps): void {
   app.event('message', async ({ event, client, context }) => {
     if (event.subtype !== undefined) return; // edits, joins, bot messages
     if (event.channel_type === 'im') return; // DMs: see message-im.ts
-    if (context.retryNum !== undefined) return; // Slack re-delivery: the warning went out already
+    if (isRedelivery(context)) return; // the warning went out already
     if (!event.text || !containsToken(event.text)) return;
     deps.logger.warn({ user: event.user, channel: event.channel }, 'token pasted in a channel; warned the sender');
     try {

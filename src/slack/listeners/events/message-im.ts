@@ -15,6 +15,7 @@ import { decodeToken, inspectToken } from '../../../token/index.js';
 import { checkAccess } from '../../access.js';
 import type { SlackDeps } from '../../deps.js';
 import { DM_HELP, parseDirectMessage } from '../../parse-command.js';
+import { isRedelivery } from '../../redelivery.js';
 import { reportingErrors, submitDiagnosis } from '../../submit.js';
 
 export function register(app: App, deps: SlackDeps): void {
@@ -32,7 +33,7 @@ export function register(app: App, deps: SlackDeps): void {
       if (parsed.kind === 'help') return tell(DM_HELP);
       if (parsed.kind === 'unrecognised') return tell(parsed.message);
       if (parsed.kind === 'token-only') {
-        if (context.retryNum !== undefined) return; // Slack re-delivery: decoded already
+        if (isRedelivery(context)) return; // decoded already
         const evidence = decodeToken(parsed.token);
         if (evidence.problem) {
           return tell(`That is not a usable JWT: ${evidence.problem.message} Send the compact token (three parts separated by dots).`);
