@@ -140,6 +140,15 @@ describe('/jwtcheck', () => {
     expect(slack.calls).toHaveLength(0);
   });
 
+  it('refuses a correctly signed request from the future (more than 5 minutes ahead), accepts one 4 minutes ahead', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const hourAhead = await sendSlashCommand(app.url, SECRET, { text: 'help' }, { timestamp: now + 60 * 60 });
+    const sixAhead = await sendSlashCommand(app.url, SECRET, { text: 'help' }, { timestamp: now + 6 * 60 });
+    const fourAhead = await sendSlashCommand(app.url, SECRET, { text: 'help' }, { timestamp: now + 4 * 60 });
+    expect([hourAhead.status, sixAhead.status, fourAhead.status]).toEqual([401, 401, 200]);
+    expect(log.text()).toMatch(/"reason":"timestamp 3[56]\d\d s away from now"/);
+  });
+
   it('runs a request delivered twice only once', async () => {
     const fields = { text: 'httpbin foo', trigger_id: '123.same', response_url: slack.responseUrl() };
     await sendSlashCommand(app.url, SECRET, fields);
