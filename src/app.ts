@@ -18,6 +18,7 @@ import { waitUntilReady } from './queue/redis.js';
 import { createDiagnosisRuntime, type RuntimeOverrides } from './queue/runtime.js';
 import { loadAccessPolicy } from './slack/access-file.js';
 import { createBoltApp } from './slack/bolt-app.js';
+import { createBotDmCheck } from './slack/bot-dm.js';
 import type { SlackDeps } from './slack/deps.js';
 import { registerListeners } from './slack/listeners/index.js';
 
@@ -86,7 +87,7 @@ export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     stash = new MemoryTokenStash();
   }
 
-  const slackDeps: SlackDeps = { access, dispatcher, stash, encryptionKey, logger, metrics, ...(deps.now ? { now: deps.now } : {}) };
+  const slackDeps: SlackDeps = { access, isBotDm: createBotDmCheck(logger), dispatcher, stash, encryptionKey, logger, metrics, ...(deps.now ? { now: deps.now } : {}) };
   registerListeners(app, slackDeps);
   app.error(async (err) => {
     // Listeners report to the user themselves; this catches what Bolt itself hit (e.g. a failed ack).

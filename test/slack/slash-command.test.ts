@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InProcessDispatcher } from '../../src/queue/in-process.js';
-import { startFakeSlack, type FakeSlack } from '../support/slack-api.js';
+import { FAKE_SLACK_IDS, startFakeSlack, type FakeSlack } from '../support/slack-api.js';
 import { SLACK_TEST_IDS, sendEvent, sendInteraction, sendSlashCommand } from '../support/slack-request.js';
 import {
   SECRET,
@@ -128,6 +128,16 @@ describe('/jwtcheck', () => {
     await idle();
     expect(fake.calls).toHaveLength(0);
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
+  });
+
+  it('counts as "dm" only the bot\'s own DM with the user, not a DM between people', async () => {
+    const between = await sendSlashCommand(app.url, SECRET, { text: 'httpbin kube-system', channel_id: 'D0PEOPLE', channel_name: 'directmessage', response_url: slack.responseUrl() });
+    expect(between.json).toEqual({ response_type: 'ephemeral', text: expect.stringContaining('not allowed') });
+    const withBot = await sendSlashCommand(app.url, SECRET, { text: 'httpbin kube-system', channel_id: FAKE_SLACK_IDS.dmChannel, channel_name: 'directmessage', response_url: slack.responseUrl() });
+    expect(withBot.json).toEqual({ response_type: 'ephemeral', text: expect.stringContaining('Checking httpbin.kube-system') });
+    await until(() => fake.calls.length === 1, 3000, 'the DM diagnosis');
+    await idle();
+    expect(slack.callsTo('conversations.open')[0]?.args['users']).toBe(SLACK_TEST_IDS.userId);
   });
 
   it('answers 401 to a bad signature, a tampered body and a stale timestamp, and runs nothing', async () => {

@@ -6,7 +6,7 @@
 import type { App } from '@slack/bolt';
 import { DEFAULT_CLUSTER, jobIdFor, type DiagnosisJobData } from '../../../queue/job.js';
 import { targetLabel } from '../../../render/slack-blocks.js';
-import { checkAccess } from '../../access.js';
+import { checkAccess, needsDmLookup } from '../../access.js';
 import type { SlackDeps } from '../../deps.js';
 import { HELP_TEXT, parseCommand } from '../../parse-command.js';
 import { reportingErrors, submitDiagnosis } from '../../submit.js';
@@ -14,7 +14,7 @@ import { reportingErrors, submitDiagnosis } from '../../submit.js';
 export const COMMAND = '/jwtcheck';
 
 export function register(app: App, deps: SlackDeps): void {
-  app.command(COMMAND, async ({ command, ack, respond }) => {
+  app.command(COMMAND, async ({ command, ack, respond, client }) => {
     const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
     const parsed = parseCommand(command.text ?? '');
     if (parsed.kind === 'help') return ack(ephemeral(HELP_TEXT));
@@ -26,7 +26,8 @@ export function register(app: App, deps: SlackDeps): void {
     const decision = checkAccess(deps.access, {
       user: command.user_id,
       channel: command.channel_id,
-      isDm: command.channel_id.startsWith('D'),
+      // Looked up only when a rule could use it: the ack must stay fast.
+      isDm: needsDmLookup(deps.access) && (await deps.isBotDm(client, command.user_id, command.channel_id)),
       namespace: target.namespace,
       cluster: target.cluster,
     });
