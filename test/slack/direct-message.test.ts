@@ -85,10 +85,10 @@ describe('a DM holding just a token', () => {
     expect(view.callback_id).toBe('jwtcheck_check_token_modal');
     expect(view.private_metadata).not.toContain('eyJ');
 
-    const submit = (service: string) =>
+    const submit = (service: string, user: string = SLACK_TEST_IDS.userId) =>
       sendInteraction(app.url, SECRET, {
         type: 'view_submission',
-        user: { id: SLACK_TEST_IDS.userId, team_id: SLACK_TEST_IDS.teamId },
+        user: { id: user, team_id: SLACK_TEST_IDS.teamId },
         team: { id: SLACK_TEST_IDS.teamId },
         trigger_id: '112.submit',
         view: {
@@ -102,6 +102,11 @@ describe('a DM holding just a token', () => {
       });
     const invalid = await submit('Not_Valid');
     expect(invalid.json).toEqual({ response_action: 'errors', errors: { service: expect.stringContaining('Service name') } });
+    // The form's token belongs to whoever pasted it: another user's (signed) submission must not run it.
+    const stolen = await submit('httpbin', 'U0MALLORY');
+    expect(stolen.json).toEqual({ response_action: 'errors', errors: { service: expect.stringContaining('someone else') } });
+    await idle();
+    expect(fake.calls).toHaveLength(0);
     const ok = await submit('httpbin');
     expect(ok.status).toBe(200);
     await until(() => fake.calls.length === 1, 3000, 'diagnosis from the modal');

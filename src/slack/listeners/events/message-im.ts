@@ -15,6 +15,7 @@ import { checkAccess } from '../../access.js';
 import type { SlackDeps } from '../../deps.js';
 import { DM_HELP, parseDirectMessage } from '../../parse-command.js';
 import { reportingErrors, submitDiagnosis } from '../../submit.js';
+import { sealForUser } from '../../token-binding.js';
 
 export function register(app: App, deps: SlackDeps): void {
   app.event('message', async ({ event, client, context, body }) => {
@@ -37,7 +38,7 @@ export function register(app: App, deps: SlackDeps): void {
           return tell(`That is not a usable JWT: ${evidence.problem.message} Send the compact token (three parts separated by dots).`);
         }
         const inspection = inspectToken(evidence, (deps.now ?? (() => new Date()))());
-        const ref = await deps.stash.put(sealToken(parsed.token, deps.encryptionKey));
+        const ref = await deps.stash.put(sealForUser(parsed.token, event.user, deps.encryptionKey));
         const view = {
           header: inspection.header ?? {},
           claims: inspection.claims ?? {},

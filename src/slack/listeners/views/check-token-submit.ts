@@ -8,7 +8,9 @@ import { renderNotice } from '../../../render/slack-blocks.js';
 import { checkAccess } from '../../access.js';
 import type { SlackDeps } from '../../deps.js';
 import { isValidCluster, isValidName } from '../../parse-command.js';
+import { sealToken } from '../../../queue/seal.js';
 import { reportingErrors, submitDiagnosis } from '../../submit.js';
+import { openForUser } from '../../token-binding.js';
 import { CHECK_TOKEN_VIEW_ID, type CheckTokenMetadata } from '../actions/check-token.js';
 
 export function register(app: App, deps: SlackDeps): void {
@@ -40,6 +42,12 @@ export function register(app: App, deps: SlackDeps): void {
       return ack({ response_action: 'errors', errors: { service: (err instanceof Error ? err.message : 'The token store is unavailable; try again in a minute.').slice(0, 150) } });
     }
     if (!sealed) return ack({ response_action: 'errors', errors: { service: 'The token is no longer held (15 minutes passed): send it to me again.' } });
+    const token = openForUser(sealed, body.user.id, deps.encryptionKey);
+    if (token === undefined) {
+      deps.logger.warn({ user: body.user.id, channel: metadata.channel }, 'check-token form submitted by someone other than the token\'s owner; refused');
+      return ack({ response_action: 'errors', errors: { service: 'This token was sent by someone else: send your own token to me in a direct message.' } });
+    }
+    const sealedToken = sealToken(token, deps.encryptionKey);
     await ack();
 
     const where = metadata;
@@ -51,7 +59,7 @@ export function register(app: App, deps: SlackDeps): void {
         target,
         requestedBy: { team, user: body.user.id, channel: where.channel },
         replyTo: where.threadTs ? { channel: where.channel, threadTs: where.threadTs } : { channel: where.channel },
-        sealedToken: sealed,
+        sealedToken,
       };
       await submitDiagnosis(deps, data, jobIdFor({ team, channel: where.channel, user: body.user.id, trigger: view.id + (view.hash ?? '') }), tell);
     });
