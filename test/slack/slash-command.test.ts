@@ -202,6 +202,13 @@ describe('a token pasted in a channel', () => {
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 
+  it('logs a message whose text is not a string once and carries on', async () => {
+    const res = await sendEvent(app.url, SECRET, { type: 'message', channel: SLACK_TEST_IDS.channelId, channel_type: 'channel', user: SLACK_TEST_IDS.userId, text: ['x'], ts: '1700000001.000003' });
+    expect(res.status).toBe(200);
+    await until(() => log.text().includes('"surface":"message.channels"'), 2000, 'the log line');
+    expect(log.text()).not.toMatch(/bolt error/);
+  });
+
   it('ignores ordinary channel messages', async () => {
     await sendEvent(app.url, SECRET, { type: 'message', channel: SLACK_TEST_IDS.channelId, channel_type: 'channel', user: SLACK_TEST_IDS.userId, text: 'httpbin.foo is down', ts: '1700000001.000002' });
     await new Promise((r) => setTimeout(r, 100));

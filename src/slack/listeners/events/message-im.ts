@@ -14,6 +14,7 @@ import { decodeToken, inspectToken } from '../../../token/index.js';
 import { checkAccess } from '../../access.js';
 import type { SlackDeps } from '../../deps.js';
 import { DM_HELP, parseDirectMessage } from '../../parse-command.js';
+import { logMalformed } from '../../malformed.js';
 import { reportingErrors, submitDiagnosis } from '../../submit.js';
 import { sealForUser } from '../../token-binding.js';
 
@@ -21,6 +22,10 @@ export function register(app: App, deps: SlackDeps): void {
   app.event('message', async ({ event, client, context, body }) => {
     if (event.subtype !== undefined) return;
     if (event.channel_type !== 'im' || event.bot_id) return;
+    const { text, user } = event as { text?: unknown; user?: unknown };
+    if ((text !== undefined && typeof text !== 'string') || typeof user !== 'string') {
+      return logMalformed(deps.logger, 'message.im', typeof user !== 'string' ? 'user is not a string' : 'text is not a string');
+    }
     const threadTs = event.thread_ts ?? event.ts;
     const reply = async (message: SlackMessage): Promise<void> => {
       await client.chat.postMessage({ channel: event.channel, thread_ts: threadTs, ...message, unfurl_links: false });

@@ -7,6 +7,7 @@ import { DEFAULT_CLUSTER, jobIdFor, type DiagnosisJobData } from '../../../queue
 import { renderNotice } from '../../../render/slack-blocks.js';
 import { checkAccess } from '../../access.js';
 import type { SlackDeps } from '../../deps.js';
+import { logMalformed } from '../../malformed.js';
 import { isValidCluster, isValidName } from '../../parse-command.js';
 import { sealToken } from '../../../queue/seal.js';
 import { reportingErrors, submitDiagnosis } from '../../submit.js';
@@ -15,7 +16,15 @@ import { CHECK_TOKEN_VIEW_ID, type CheckTokenMetadata } from '../actions/check-t
 
 export function register(app: App, deps: SlackDeps): void {
   app.view(CHECK_TOKEN_VIEW_ID, async ({ ack, view, body, client }) => {
-    const value = (block: string): string => (view.state.values[block]?.['value']?.value ?? '').trim();
+    const values: unknown = (view as { state?: { values?: unknown } }).state?.values;
+    if (typeof values !== 'object' || values === null) {
+      logMalformed(deps.logger, 'view_submission', 'view.state.values is missing');
+      return ack({ response_action: 'errors', errors: { service: 'This form arrived incomplete: close it and press "Check against a service" again.' } });
+    }
+    const value = (block: string): string => {
+      const v: unknown = (values as Record<string, Record<string, { value?: unknown } | undefined> | undefined>)[block]?.['value']?.value;
+      return typeof v === 'string' ? v.trim() : '';
+    };
     const service = value('service');
     const namespace = value('namespace');
     const cluster = value('cluster') || DEFAULT_CLUSTER;
