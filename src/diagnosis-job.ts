@@ -19,6 +19,7 @@ import { maskSecrets, type Logger } from './lib/logger.js';
 import type { DiagnosisJobData } from './queue/job.js';
 import { unsealToken } from './queue/seal.js';
 import {
+  escapeText,
   renderChecklist,
   renderNotice,
   renderParent,
@@ -240,11 +241,13 @@ class SlackThread {
 
 /** The bot cannot post in the channel: the requester still deserves a sentence, so DM them. */
 async function tellRequesterDirectly(client: WebClient, data: DiagnosisJobData, code: string, log: Logger): Promise<void> {
+  // The channel link is ours (an id Slack validated); the rest goes through the one escaping function.
   const where = `<#${data.replyTo.channel}>`;
+  const label = escapeText(targetLabel(data.target));
   const text =
     code === 'not_in_channel' || code === 'channel_not_found'
-      ? `I could not post the JWT check for ${targetLabel(data.target)} in ${where} because I am not a member: invite me with \`/invite @jwtcheck\` there, or run \`/jwtcheck\` in a channel I am in.`
-      : `I could not post the JWT check for ${targetLabel(data.target)} in ${where} (${code}): run \`/jwtcheck\` in another channel or in a direct message with me.`;
+      ? `I could not post the JWT check for ${label} in ${where} because I am not a member: invite me with \`/invite @jwtcheck\` there, or run \`/jwtcheck\` in a channel I am in.`
+      : `I could not post the JWT check for ${label} in ${where} (${escapeText(code)}): run \`/jwtcheck\` in another channel or in a direct message with me.`;
   try {
     await client.chat.postMessage({ channel: data.requestedBy.user, text });
   } catch (err) {

@@ -6,7 +6,7 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { isValidCluster, isValidName } from '../../parse-command.js';
 import { jobIdFor, type DiagnosisJobData } from '../../../queue/job.js';
-import { RERUN_ACTION_ID, targetLabel } from '../../../render/slack-blocks.js';
+import { RERUN_ACTION_ID, ephemeral, targetLabel } from '../../../render/slack-blocks.js';
 import { checkAccess, needsDmLookup } from '../../access.js';
 import type { SlackDeps } from '../../deps.js';
 import { reportingErrors, submitDiagnosis } from '../../submit.js';
@@ -14,7 +14,7 @@ import { reportingErrors, submitDiagnosis } from '../../submit.js';
 export function register(app: App, deps: SlackDeps): void {
   app.action<BlockButtonAction>(RERUN_ACTION_ID, async ({ ack, body, action, respond, client }) => {
     await ack();
-    const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    const tell = (text: string) => respond({ ...ephemeral(text), replace_original: false });
     await reportingErrors(deps, tell, 'the re-run', async () => {
       const target = parseTargetValue(action.value);
       const channel = body.channel?.id ?? body.container.channel_id;

@@ -5,7 +5,7 @@
  */
 import type { App } from '@slack/bolt';
 import { DEFAULT_CLUSTER, jobIdFor, type DiagnosisJobData } from '../../../queue/job.js';
-import { targetLabel } from '../../../render/slack-blocks.js';
+import { ephemeral, targetLabel } from '../../../render/slack-blocks.js';
 import { checkAccess, needsDmLookup } from '../../access.js';
 import type { SlackDeps } from '../../deps.js';
 import { HELP_TEXT, parseCommand } from '../../parse-command.js';
@@ -15,7 +15,6 @@ export const COMMAND = '/jwtcheck';
 
 export function register(app: App, deps: SlackDeps): void {
   app.command(COMMAND, async ({ command, ack, respond, client }) => {
-    const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
     const parsed = parseCommand(command.text ?? '');
     if (parsed.kind === 'help') return ack(ephemeral(HELP_TEXT));
     if (parsed.kind === 'usage' || parsed.kind === 'leaked-token') {
@@ -34,7 +33,7 @@ export function register(app: App, deps: SlackDeps): void {
     if (!decision.allowed) return ack(ephemeral(decision.message));
     await ack(ephemeral(`🔎 Checking ${targetLabel(target)}… the results will appear in this conversation.`));
 
-    const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    const tell = (text: string) => respond({ ...ephemeral(text), replace_original: false });
     await reportingErrors(deps, tell, `the check of ${targetLabel(target)}`, async () => {
       const data: DiagnosisJobData = {
         target,
