@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { WebClientOptions } from '@slack/web-api';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Config } from './config.js';
 import { JwtcheckError } from './errors.js';
 import { startHealthServer, type HealthServer } from './health/health-server.js';
@@ -19,6 +19,8 @@ import { createDiagnosisRuntime, type RuntimeOverrides } from './queue/runtime.j
 import { loadAccessPolicy } from './slack/access-file.js';
 import { createBoltApp } from './slack/bolt-app.js';
 import { createBotDmCheck } from './slack/bot-dm.js';
+import { verifySlackToken } from './slack/startup-check.js';
+import { slackClientOptions } from './slack/web-client-options.js';
 import type { SlackDeps } from './slack/deps.js';
 import { registerListeners } from './slack/listeners/index.js';
 
@@ -54,15 +56,16 @@ export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   const access = await loadAccessPolicy(config.accessFile);
   if (!access) logger.info('no JWTCHECK_ACCESS_FILE: every channel and user may diagnose every namespace');
 
-  const app = createBoltApp(config, { logger, clientOptions: deps.clientOptions, botId: deps.botId, botUserId: deps.botUserId });
+  // Our own auth.test, so that "cannot reach Slack" and "token refused" read differently; Bolt then skips its own.
+  const identity =
+    deps.botId && deps.botUserId
+      ? { botId: deps.botId, botUserId: deps.botUserId }
+      : await verifySlackToken(new WebClient(config.slack.botToken, slackClientOptions(config, logger, deps.clientOptions)), logger);
+  const app = createBoltApp(config, { logger, clientOptions: deps.clientOptions, ...identity });
   try {
     await app.init();
   } catch (err) {
-    throw new JwtcheckError(
-      'config',
-      `Slack did not accept SLACK_BOT_TOKEN (${maskSecrets(err instanceof Error ? err.message : String(err))}): copy the Bot User OAuth Token (xoxb-…) from the app settings again.`,
-      { cause: err },
-    );
+    throw new JwtcheckError('config', `The Slack app could not start (${maskSecrets(err instanceof Error ? err.message : String(err))}): check the SLACK_* settings.`, { cause: err });
   }
 
   // In-process mode may run without JOB_ENCRYPTION_KEY: a per-process key keeps the sealed path the same.

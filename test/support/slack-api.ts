@@ -27,6 +27,8 @@ export interface FakeSlack {
   calls: SlackCall[];
   callsTo(method: string): SlackCall[];
   failNext(method: string, failure: SlackFailure, times?: number): void;
+  /** Sent as auth.test's `x-oauth-scopes` header (comma-separated), as Slack does; unset: no header. */
+  grantedScopes: string | undefined;
   waitFor(predicate: (call: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
   close(): Promise<void>;
 }
@@ -187,6 +189,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           reply = { ok: false, error: 'internal_error' };
         }
       } else reply = method === 'response_url' ? { ok: true } : answer(method, args);
+      if (method === 'auth.test' && fake.grantedScopes !== undefined) headers = { ...headers, 'x-oauth-scopes': fake.grantedScopes };
       record(call);
       res.writeHead(status, headers);
       res.end(JSON.stringify(reply));
@@ -202,7 +205,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const { port } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
 
-  return {
+  const fake: FakeSlack = {
+    grantedScopes: undefined,
     apiUrl: `${base}/api/`,
     calls,
     responseUrl(id?: string): string {
@@ -252,4 +256,5 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       await closed;
     },
   };
+  return fake;
 }
