@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { WebClientOptions } from '@slack/web-api';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Config } from './config.js';
 import { JwtcheckError } from './errors.js';
 import { startHealthServer, type HealthServer } from './health/health-server.js';
@@ -18,6 +18,9 @@ import { waitUntilReady } from './queue/redis.js';
 import { createDiagnosisRuntime, type RuntimeOverrides } from './job/runtime.js';
 import { loadAccessPolicy } from './slack/access-file.js';
 import { createBoltApp } from './slack/bolt-app.js';
+import { createBotDmCheck } from './slack/bot-dm.js';
+import { verifySlackToken } from './slack/startup-check.js';
+import { slackClientOptions } from './slack/web-client-options.js';
 import type { SlackDeps } from './slack/deps.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { watchSocketConnection } from './slack/socket-connection.js';
@@ -58,22 +61,22 @@ export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   const access = await loadAccessPolicy(config.accessFile);
   if (!access) logger.info('no JWTCHECK_ACCESS_FILE: every channel and user may diagnose every namespace');
 
+  // Our own auth.test, so that "cannot reach Slack" and "token refused" read differently; Bolt then skips its own.
+  const identity =
+    deps.botId && deps.botUserId
+      ? { botId: deps.botId, botUserId: deps.botUserId }
+      : await verifySlackToken(new WebClient(config.slack.botToken, slackClientOptions(config, logger, deps.clientOptions)), logger);
   const { app, socket } = createBoltApp(config, {
     logger,
     clientOptions: deps.clientOptions,
-    botId: deps.botId,
-    botUserId: deps.botUserId,
+    ...identity,
     ...(deps.socketPingTimeoutMs ? { socketPingTimeoutMs: deps.socketPingTimeoutMs } : {}),
   });
   const connection = socket ? watchSocketConnection(socket, { logger, metrics }) : undefined;
   try {
     await app.init();
   } catch (err) {
-    throw new JwtcheckError(
-      'config',
-      `Slack did not accept SLACK_BOT_TOKEN (${maskSecrets(err instanceof Error ? err.message : String(err))}): copy the Bot User OAuth Token (xoxb-…) from the app settings again.`,
-      { cause: err },
-    );
+    throw new JwtcheckError('config', `The Slack app could not start (${maskSecrets(err instanceof Error ? err.message : String(err))}): check the SLACK_* settings.`, { cause: err });
   }
 
   // In-process mode may run without JOB_ENCRYPTION_KEY: a per-process key keeps the sealed path the same.
@@ -98,7 +101,7 @@ export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     stash = new MemoryTokenStash();
   }
 
-  const slackDeps: SlackDeps = { access, dispatcher, stash, encryptionKey, logger, metrics, ...(deps.now ? { now: deps.now } : {}) };
+  const slackDeps: SlackDeps = { access, isBotDm: createBotDmCheck(logger), dispatcher, stash, encryptionKey, logger, metrics, ...(deps.now ? { now: deps.now } : {}) };
   registerListeners(app, slackDeps);
   app.error(async (err) => {
     // Listeners report to the user themselves; this catches what Bolt itself hit (e.g. a failed ack).

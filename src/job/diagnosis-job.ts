@@ -19,6 +19,7 @@ import { maskSecrets, type Logger } from '../lib/logger.js';
 import type { DiagnosisJobData } from './job-data.js';
 import { unsealToken } from './seal.js';
 import {
+  escapeText,
   renderChecklist,
   renderNotice,
   renderParent,
@@ -27,6 +28,7 @@ import {
   type ParentState,
   type SlackMessage,
 } from '../render/slack-blocks.js';
+import { findJobParents, isAmbiguousPostFailure, parentMetadata } from './job-parent.js';
 import { throttle } from '../lib/throttle.js';
 
 export const PROGRESS_INTERVAL_MS = 1500;
@@ -37,6 +39,8 @@ export interface JobSlackState {
   parentTs?: string;
   replies: string[];
   finished?: boolean;
+  /** A parent post was sent and its ts never recorded: the next attempt looks for it before posting. */
+  parentPending?: boolean;
 }
 
 export interface JobStateStore {
@@ -82,7 +86,7 @@ export async function runDiagnosisJob(data: DiagnosisJobData, runtime: Diagnosis
     log.info('job already reported to Slack; nothing to do');
     return { kind: 'already-done' };
   }
-  const slack = new SlackThread(runtime.client, data, state, ctx.store);
+  const slack = new SlackThread(runtime.client, data, state, ctx.store, ctx.jobId, log);
   const withToken = data.sealedToken !== undefined;
 
   try {
@@ -114,9 +118,18 @@ export async function runDiagnosisJob(data: DiagnosisJobData, runtime: Diagnosis
     throw err;
   }
 
-  await slack.postThread(report);
-  await slack.updateParent({ state: 'done', report, withToken });
-  await slack.markFinished();
+  try {
+    await slack.postThread(report);
+    await slack.updateParent({ state: 'done', report, withToken });
+    await slack.markFinished();
+  } catch (err) {
+    if (!ctx.finalAttempt) throw err;
+    // Last resort: the parent must not stay at "Checking…" when no attempt is left.
+    const message = `jwtcheck could not post the results (${maskSecrets(err instanceof Error ? err.message : String(err))}). Press Re-run to try again; if it keeps failing, tell the team that runs jwtcheck.`;
+    await slack.finishWithFailure(data.target, message).catch((e: unknown) => log.error({ err: e }, 'could not mark the parent as failed either'));
+    log.error({ err }, 'results could not be posted on the last attempt');
+    return { kind: 'could-not-run', message };
+  }
   runtime.onDiagnosis?.(report.verdict.status, report.durationMs / 1000);
   log.info({ verdict: report.verdict.status, counts: report.counts, durationMs: report.durationMs }, 'diagnosis reported');
   return { kind: 'reported', verdict: report.verdict.status };
@@ -163,6 +176,8 @@ class SlackThread {
     private readonly data: DiagnosisJobData,
     private readonly state: JobSlackState,
     private readonly store: JobStateStore,
+    private readonly jobId: string,
+    private readonly log: Logger,
   ) {}
 
   private get threadTs(): string | undefined {
@@ -170,6 +185,8 @@ class SlackThread {
   }
 
   async startParent(parent: ParentState): Promise<void> {
+    // An earlier attempt sent a parent and never heard back: it may exist.
+    if (!this.state.parentTs && this.state.parentPending) await this.adoptPostedParent();
     if (this.state.parentTs && this.state.parentChannel) {
       // An earlier attempt got this far: reuse its parent, remove its partial replies.
       await this.updateParent(parent);
@@ -179,16 +196,49 @@ class SlackThread {
       return;
     }
     const message = renderParent(parent);
-    const posted = await this.client.chat.postMessage({
-      channel: this.data.replyTo.channel,
-      ...(this.data.replyTo.threadTs ? { thread_ts: this.data.replyTo.threadTs } : {}),
-      ...message,
-      unfurl_links: false,
-      unfurl_media: false,
-    });
+    this.state.parentPending = true;
+    await this.store.save(this.state);
+    let posted;
+    try {
+      posted = await this.client.chat.postMessage({
+        channel: this.data.replyTo.channel,
+        ...(this.data.replyTo.threadTs ? { thread_ts: this.data.replyTo.threadTs } : {}),
+        ...message,
+        metadata: parentMetadata(this.jobId),
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+    } catch (err) {
+      if (isAmbiguousPostFailure(err) && (await this.adoptPostedParent())) return this.updateParent(parent);
+      throw err;
+    }
     this.state.parentChannel = posted.channel ?? this.data.replyTo.channel;
     this.state.parentTs = posted.ts;
+    this.state.parentPending = false;
     await this.store.save(this.state);
+    // The WebClient retries a 5xx by posting again, so an answer lost inside this call leaves extra parents.
+    await this.removeOtherParents();
+  }
+
+  /** Takes over the oldest parent this job already posted, if any, and removes the others. */
+  private async adoptPostedParent(): Promise<boolean> {
+    const found = await findJobParents(this.client, this.data.replyTo, this.jobId, this.log);
+    const [first] = found;
+    if (first === undefined) return false;
+    this.state.parentChannel = this.data.replyTo.channel;
+    this.state.parentTs = first;
+    this.state.parentPending = false;
+    await this.store.save(this.state);
+    this.log.info({ parentTs: first, found: found.length }, 'found the parent an earlier try already posted');
+    await this.removeOtherParents(found);
+    return true;
+  }
+
+  private async removeOtherParents(known?: string[]): Promise<void> {
+    const found = known ?? (await findJobParents(this.client, this.data.replyTo, this.jobId, this.log));
+    for (const ts of found.filter((t) => t !== this.state.parentTs)) {
+      await this.deleteQuietly(ts).catch((err: unknown) => this.log.warn({ err, ts }, 'could not remove a duplicate parent'));
+    }
   }
 
   async updateParent(parent: ParentState): Promise<void> {
@@ -203,7 +253,8 @@ class SlackThread {
   }
 
   async finishWithFailure(target: Target, message: string): Promise<void> {
-    await this.reply(renderNotice(`🛑 ${message}`));
+    // The thread note is best effort; the parent's final state is what must land.
+    await this.reply(renderNotice(`🛑 ${message}`)).catch((err: unknown) => this.log.warn({ err }, 'could not post the failure in the thread'));
     await this.updateParent({ state: 'failed', target, message });
     await this.markFinished();
   }
@@ -240,11 +291,13 @@ class SlackThread {
 
 /** The bot cannot post in the channel: the requester still deserves a sentence, so DM them. */
 async function tellRequesterDirectly(client: WebClient, data: DiagnosisJobData, code: string, log: Logger): Promise<void> {
+  // The channel link is ours (an id Slack validated); the rest goes through the one escaping function.
   const where = `<#${data.replyTo.channel}>`;
+  const label = escapeText(targetLabel(data.target));
   const text =
     code === 'not_in_channel' || code === 'channel_not_found'
-      ? `I could not post the JWT check for ${targetLabel(data.target)} in ${where} because I am not a member: invite me with \`/invite @jwtcheck\` there, or run \`/jwtcheck\` in a channel I am in.`
-      : `I could not post the JWT check for ${targetLabel(data.target)} in ${where} (${code}): run \`/jwtcheck\` in another channel or in a direct message with me.`;
+      ? `I could not post the JWT check for ${label} in ${where} because I am not a member: invite me with \`/invite @jwtcheck\` there, or run \`/jwtcheck\` in a channel I am in.`
+      : `I could not post the JWT check for ${label} in ${where} (${escapeText(code)}): run \`/jwtcheck\` in another channel or in a direct message with me.`;
   try {
     await client.chat.postMessage({ channel: data.requestedBy.user, text });
   } catch (err) {

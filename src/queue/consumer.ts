@@ -78,5 +78,6 @@ function readState(progress: unknown): JobSlackState | undefined {
     ...(typeof p.parentTs === 'string' ? { parentTs: p.parentTs } : {}),
     ...(typeof p.parentChannel === 'string' ? { parentChannel: p.parentChannel } : {}),
     ...(p.finished === true ? { finished: true } : {}),
+    ...(p.parentPending === true ? { parentPending: true } : {}),
   };
 }

@@ -47,11 +47,11 @@ export function renderParent(input: ParentState): SlackMessage {
     const progress =
       input.total !== undefined && input.total > 0 ? ` ${input.done ?? 0}/${input.total} checks done.` : input.state === 'queued' ? ' Waiting for a worker.' : '';
     const note = input.restarted ? ' (restarted after an interruption)' : '';
-    const text = `${what}${progress}${note}`;
-    return { text, blocks: [section(escapeText(text), 'parent')] };
+    const text = escapeText(`${what}${progress}${note}`);
+    return { text, blocks: [section(text, 'parent')] };
   }
-  const text = `🛑 Could not check JWT authentication for ${targetLabel(input.target)}: ${input.message}`;
-  return { text, blocks: [section(truncate(escapeText(text)), 'parent'), rerunActions(input.target)] };
+  const text = truncate(escapeText(`🛑 Could not check JWT authentication for ${targetLabel(input.target)}: ${input.message}`));
+  return { text, blocks: [section(text, 'parent'), rerunActions(input.target)] };
 }
 
 function renderDone(report: Report, withToken: boolean | undefined): SlackMessage {
@@ -59,7 +59,7 @@ function renderDone(report: Report, withToken: boolean | undefined): SlackMessag
   const head = `${mark} JWT authentication for ${targetLabel(report.target)}${withToken ? ' (with your token)' : ''}: ${verdictWord(report.verdict.status)}`;
   const counts = countsLine(report.counts);
   const since = timelineHeadline(report.timeline);
-  const text = `${head}. ${report.verdict.summary}${since ? ` ${since}.` : ''}`;
+  const text = escapeText(`${head}. ${report.verdict.summary}${since ? ` ${since}.` : ''}`);
   const blocks: KnownBlock[] = [
     section(truncate(`*${escapeText(head)}*\n${escapeText(report.verdict.summary)}`), 'parent'),
     ...(since ? [context(`📈 ${escapeText(since)}`, 'parent:timeline')] : []),
@@ -85,7 +85,7 @@ export function renderSummary(report: Report): SlackMessage | undefined {
     chunk.push(line);
   }
   blocks.push(section(chunk.join('\n'), `summary:${blocks.length + 1}`));
-  return { text: `${problems.length} check(s) need attention for ${targetLabel(report.target)}.`, blocks: blocks.slice(0, MAX_BLOCKS_PER_MESSAGE) };
+  return { text: escapeText(`${problems.length} check(s) need attention for ${targetLabel(report.target)}.`), blocks: blocks.slice(0, MAX_BLOCKS_PER_MESSAGE) };
 }
 
 /** The full checklist in catalogue order, split into messages of at most 50 blocks. */
@@ -114,7 +114,7 @@ export function renderChecklist(report: Report): SlackMessage[] {
   }
   if (page.length > 0) pages.push(page);
   return pages.map((p, i) => ({
-    text: `Checklist for ${targetLabel(report.target)}${pages.length > 1 ? ` (part ${i + 1} of ${pages.length})` : ''}`,
+    text: escapeText(`Checklist for ${targetLabel(report.target)}${pages.length > 1 ? ` (part ${i + 1} of ${pages.length})` : ''}`),
     blocks: p,
   }));
 }
@@ -167,19 +167,28 @@ export function renderDecodedToken(view: DecodedTokenView, checkTokenRef?: strin
     blocks.push({ type: 'actions', block_id: 'token:actions', elements: [button] } satisfies ActionsBlock);
   }
   const exp = view.times.find((t) => t.name === 'exp');
-  return { text: `Decoded token${exp ? `, expires ${exp.inWords}` : ''}.`, blocks };
+  return { text: escapeText(`Decoded token${exp ? `, expires ${exp.inWords}` : ''}.`), blocks };
 }
 
 /** A plain one-message reply (errors, notices) with the text escaped. */
 export function renderNotice(text: string): SlackMessage {
-  return { text, blocks: [section(truncate(escapeText(text)), 'notice')] };
+  const escaped = truncate(escapeText(text));
+  return { text: escaped, blocks: [section(escaped, 'notice')] };
+}
+
+/** An ephemeral answer (ack, respond): escaped like every other text, since it may quote user or cluster input. */
+export function ephemeral(text: string): { response_type: 'ephemeral'; text: string } {
+  return { response_type: 'ephemeral', text: escapeText(text) };
 }
 
 export function countsLine(counts: Record<CheckStatus, number>): string {
   return (['fail', 'error', 'warn', 'pass', 'skip'] as const).map((s) => `${STATUS_MARKS[s]} ${counts[s]}`).join('  ');
 }
 
-/** Slack mrkdwn control characters; escaping them keeps `<!channel>` or `<http://x|y>` from cluster data inert. */
+/**
+ * Slack mrkdwn control characters; escaping them keeps `<!channel>` or `<http://x|y>` from cluster data inert.
+ * The one escaping function: every text posted to Slack with cluster- or user-derived content goes through it.
+ */
 export function escapeText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -226,6 +235,7 @@ function codeBlock(value: unknown): string {
   return `\`\`\`${truncate(json, MAX_SECTION_TEXT_CHARS - 40)}\`\`\``;
 }
 
+/** Cuts escaped text without leaving half an entity (`&am…`). */
 function truncate(text: string, max = MAX_SECTION_TEXT_CHARS): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return text.length <= max ? text : `${text.slice(0, max - 1).replace(/&[a-z]{0,3}$/, '')}…`;
 }

@@ -27,7 +27,7 @@ export interface AccessPolicy {
 export interface AccessRequest {
   user: string;
   channel: string;
-  /** A direct message with the bot (matches the channel entry "dm"). */
+  /** The bot's own DM with this user (matches the channel entry "dm"); a DM between people is not one. */
   isDm: boolean;
   namespace: string;
   cluster: string;
@@ -109,6 +109,11 @@ export function checkAccess(policy: AccessPolicy | undefined, request: AccessReq
     allowed: false,
     message: `You are not allowed to diagnose namespace \`${request.namespace}\` (cluster \`${request.cluster}\`) ${where}. Access is set by jwtcheck's access file; ask ${policy.admins} to change it.`,
   };
+}
+
+/** True when some rule names "dm": only then is it worth asking Slack whether a channel is the bot's DM. */
+export function needsDmLookup(policy: AccessPolicy | undefined): boolean {
+  return policy?.rules.some((rule) => rule.channels?.includes('dm')) ?? false;
 }
 
 /** `*` matches any run of characters; nothing else is special. */

@@ -3,11 +3,12 @@
  * SLACK_APP_TOKEN is set. processBeforeResponse stays false: ack() answers Slack at once and the
  * listener keeps running (STACK §1).
  */
-import { App, SocketModeReceiver, type AppOptions, type CustomRoute } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, type AppOptions, type CustomRoute } from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
 import type { Config } from '../config.js';
 import type { Logger } from '../lib/logger.js';
 import { boltLogger } from './bolt-logger.js';
+import { SLACK_BODY_LIMIT_BYTES, guardSlackRequests } from './request-guard.js';
 import type { SocketModeClient } from './socket-connection.js';
 import { slackClientOptions } from './web-client-options.js';
 
@@ -64,5 +65,21 @@ export function createBoltApp(config: Readonly<Config>, options: BoltAppOptions)
     });
     return { app: new App({ ...common, receiver }), socket: receiver.client };
   }
-  return { app: new App({ ...common, signingSecret: config.slack.signingSecret ?? '', endpoints: SLACK_EVENTS_PATH }) };
+  const { customRoutes: _routes, port: _port, ...rest } = common;
+  return { app: new App({ ...rest, receiver: guardedReceiver(config.slack.signingSecret ?? '', common, options.logger) }) };
+}
+
+/** Bolt's HTTPReceiver with the request guard (body cap, timestamp window, bounded unverified reads) in front. */
+function guardedReceiver(signingSecret: string, common: AppOptions, logger: Logger): HTTPReceiver {
+  const receiver = new HTTPReceiver({
+    signingSecret,
+    endpoints: SLACK_EVENTS_PATH,
+    customRoutes: [healthz],
+    ...(common.port !== undefined ? { port: common.port } : {}),
+    ...(common.logger ? { logger: common.logger } : {}),
+    processBeforeResponse: false,
+    bodyLimit: SLACK_BODY_LIMIT_BYTES,
+  });
+  receiver.requestListener = guardSlackRequests(receiver.requestListener, { signingSecret, path: SLACK_EVENTS_PATH, logger });
+  return receiver;
 }

@@ -70,3 +70,49 @@ it('rethrows an unexpected error for a retry, and reports it on the last attempt
   expect(outcome.kind).toBe('could-not-run');
   expect(String(slack.callsTo('chat.update').at(-1)?.args['text'])).toContain('unexpected error (socket hang up)');
 });
+
+describe('a chat.postMessage that reached Slack but whose answer was lost', () => {
+  const inChannel = () => slack.messagesIn('C0INCIDENT').filter((m) => m.thread_ts === undefined);
+  const finalText = (ts: string) => slack.callsTo('chat.update').filter((c) => c.args['ts'] === ts).at(-1)?.args['text'];
+
+  it('twice inside the WebClient\'s own retries: one parent remains and it ends final', async () => {
+    slack.failNext('chat.postMessage', { status: 500, afterPosting: true }, 2);
+    const retrying = new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 20 } });
+    const outcome = await runDiagnosisJob({ ...data, target: { ...data.target, service: 'dup-a' } }, runtime({ client: retrying }), { jobId: 'dup-a', store: memoryStore(), finalAttempt: false });
+    expect(outcome.kind).toBe('reported');
+    const parents = inChannel().filter((m) => JSON.stringify(m.metadata).includes('dup-a'));
+    expect(parents).toHaveLength(1);
+    expect(String(finalText(parents[0]?.ts ?? ''))).toContain('no problem found');
+  });
+
+  it('found at once when the conversation can be read; otherwise the job\'s retry finds it instead of posting another', async () => {
+    slack.failNext('chat.postMessage', { status: 500, afterPosting: true });
+    slack.failNext('conversations.history', { status: 500 }); // this attempt cannot look: it fails, the retry must
+    const store = memoryStore();
+    const job = { ...data, target: { ...data.target, service: 'dup-b' } };
+    await expect(runDiagnosisJob(job, runtime(), { jobId: 'dup-b', store, finalAttempt: false })).rejects.toThrow();
+    const outcome = await runDiagnosisJob(job, runtime(), { jobId: 'dup-b', store, finalAttempt: true });
+    expect(outcome.kind).toBe('reported');
+    const parents = inChannel().filter((m) => JSON.stringify(m.metadata).includes('dup-b'));
+    expect(parents).toHaveLength(1);
+    expect(store.get()?.parentTs).toBe(parents[0]?.ts);
+    expect(String(finalText(parents[0]?.ts ?? ''))).toContain('no problem found');
+  });
+
+  it('a job that fails for good after its parent was posted: the parent names the failure and offers Re-run', async () => {
+    // The diagnosis succeeds, but every thread reply fails: the last attempt must still finish the parent.
+    const fake = fakeDiagnose();
+    const diagnose: typeof fake.diagnose = async (o) => {
+      slack.failNext('chat.postMessage', { status: 500 }, 10);
+      return fake.diagnose(o);
+    };
+    const store = memoryStore();
+    const outcome = await runDiagnosisJob({ ...data, target: { ...data.target, service: 'dup-c' } }, runtime({ diagnose }), { jobId: 'dup-c', store, finalAttempt: true });
+    expect(outcome.kind).toBe('could-not-run');
+    const last = slack.callsTo('chat.update').filter((c) => c.args['ts'] === store.get()?.parentTs).at(-1);
+    expect(String(last?.args['text'])).toMatch(/Could not check JWT authentication for dup-c\.foo.*could not post the results/);
+    expect(JSON.stringify(last?.args['blocks'])).toContain('jwtcheck_rerun');
+    expect(store.get()?.finished).toBe(true);
+    slack.calls.length = 0;
+  });
+});

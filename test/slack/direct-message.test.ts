@@ -85,9 +85,15 @@ describe('a DM holding just a token', () => {
     expect(view.callback_id).toBe('jwtcheck_check_token_modal');
     expect(view.private_metadata).not.toContain('eyJ');
 
-    const submit = (service: string) => sendInteraction(app.url, SECRET, checkTokenSubmission(view, service));
+    const submit = (service: string, user: string = SLACK_TEST_IDS.userId) =>
+      sendInteraction(app.url, SECRET, { ...checkTokenSubmission(view, service), user: { id: user, team_id: SLACK_TEST_IDS.teamId } });
     const invalid = await submit('Not_Valid');
     expect(invalid.json).toEqual({ response_action: 'errors', errors: { service: expect.stringContaining('Service name') } });
+    // The form's token belongs to whoever pasted it: another user's (signed) submission must not run it.
+    const stolen = await submit('httpbin', 'U0MALLORY');
+    expect(stolen.json).toEqual({ response_action: 'errors', errors: { service: expect.stringContaining('someone else') } });
+    await idle();
+    expect(fake.calls).toHaveLength(0);
     const ok = await submit('httpbin');
     expect(ok.status).toBe(200);
     await until(() => fake.calls.length === 1, 3000, 'diagnosis from the modal');
@@ -145,6 +151,32 @@ describe('a DM the bot cannot read', () => {
     await dm(text, `1700000400.00000${text.length % 10}`);
     const reply = await slack.waitFor((c) => c.method === 'chat.postMessage');
     expect(String(reply.args['text'])).toContain(words);
+    expect(fake.calls).toHaveLength(0);
+  });
+});
+
+describe('malformed payloads', () => {
+  it('a DM event whose text is not a string: acknowledged, one log line, nothing thrown or posted', async () => {
+    const res = await sendEvent(app.url, SECRET, { type: 'message', channel: DM, channel_type: 'im', user: SLACK_TEST_IDS.userId, text: { not: 'a string' }, ts: '1700000500.000001' });
+    expect(res.status).toBe(200);
+    await until(() => log.text().includes('malformed Slack payload'), 2000, 'the log line');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(log.text()).not.toMatch(/bolt error|slack handler failed/);
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
+  });
+
+  it('a view submission without view.state: answered at once, one log line, nothing thrown or run', async () => {
+    const res = await sendInteraction(app.url, SECRET, {
+      type: 'view_submission',
+      user: { id: SLACK_TEST_IDS.userId, team_id: SLACK_TEST_IDS.teamId },
+      team: { id: SLACK_TEST_IDS.teamId },
+      trigger_id: '113.submit',
+      view: { id: 'V0VIEW', type: 'modal', callback_id: 'jwtcheck_check_token_modal', private_metadata: '{}' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.ms).toBeLessThan(1000);
+    expect(log.text()).toContain('malformed Slack payload');
+    expect(log.text()).not.toMatch(/bolt error|slack handler failed/);
     expect(fake.calls).toHaveLength(0);
   });
 });

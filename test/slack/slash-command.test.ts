@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InProcessDispatcher } from '../../src/queue/in-process.js';
-import { startFakeSlack, type FakeSlack } from '../support/slack-api.js';
+import { FAKE_SLACK_IDS, startFakeSlack, type FakeSlack } from '../support/slack-api.js';
 import { SLACK_TEST_IDS, sendEvent, sendInteraction, sendSlashCommand } from '../support/slack-request.js';
 import {
   SECRET,
@@ -130,6 +130,16 @@ describe('/jwtcheck', () => {
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 
+  it('counts as "dm" only the bot\'s own DM with the user, not a DM between people', async () => {
+    const between = await sendSlashCommand(app.url, SECRET, { text: 'httpbin kube-system', channel_id: 'D0PEOPLE', channel_name: 'directmessage', response_url: slack.responseUrl() });
+    expect(between.json).toEqual({ response_type: 'ephemeral', text: expect.stringContaining('not allowed') });
+    const withBot = await sendSlashCommand(app.url, SECRET, { text: 'httpbin kube-system', channel_id: FAKE_SLACK_IDS.dmChannel, channel_name: 'directmessage', response_url: slack.responseUrl() });
+    expect(withBot.json).toEqual({ response_type: 'ephemeral', text: expect.stringContaining('Checking httpbin.kube-system') });
+    await until(() => fake.calls.length === 1, 3000, 'the DM diagnosis');
+    await idle();
+    expect(slack.callsTo('conversations.open')[0]?.args['users']).toBe(SLACK_TEST_IDS.userId);
+  });
+
   it('answers 401 to a bad signature, a tampered body and a stale timestamp, and runs nothing', async () => {
     const bad = await sendSlashCommand(app.url, SECRET, { text: 'httpbin foo' }, { signature: 'v0=deadbeef' });
     const tampered = await sendSlashCommand(app.url, SECRET, { text: 'httpbin foo' }, { tamper: true });
@@ -138,6 +148,15 @@ describe('/jwtcheck', () => {
     await idle();
     expect(fake.calls).toHaveLength(0);
     expect(slack.calls).toHaveLength(0);
+  });
+
+  it('refuses a correctly signed request from the future (more than 5 minutes ahead), accepts one 4 minutes ahead', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const hourAhead = await sendSlashCommand(app.url, SECRET, { text: 'help' }, { timestamp: now + 60 * 60 });
+    const sixAhead = await sendSlashCommand(app.url, SECRET, { text: 'help' }, { timestamp: now + 6 * 60 });
+    const fourAhead = await sendSlashCommand(app.url, SECRET, { text: 'help' }, { timestamp: now + 4 * 60 });
+    expect([hourAhead.status, sixAhead.status, fourAhead.status]).toEqual([401, 401, 200]);
+    expect(log.text()).toMatch(/"reason":"timestamp 3[56]\d\d s away from now"/);
   });
 
   it('runs a request delivered twice only once', async () => {
@@ -190,6 +209,13 @@ describe('a token pasted in a channel', () => {
     await sendEvent(app.url, SECRET, event, { retryNum: 1 });
     await new Promise((r) => setTimeout(r, 200));
     expect(slack.callsTo('chat.postEphemeral')).toHaveLength(1);
+  });
+
+  it('logs a message whose text is not a string once and carries on', async () => {
+    const res = await sendEvent(app.url, SECRET, { type: 'message', channel: SLACK_TEST_IDS.channelId, channel_type: 'channel', user: SLACK_TEST_IDS.userId, text: ['x'], ts: '1700000001.000004' });
+    expect(res.status).toBe(200);
+    await until(() => log.text().includes('"surface":"message.channels"'), 2000, 'the log line');
+    expect(log.text()).not.toMatch(/bolt error/);
   });
 
   it('ignores ordinary channel messages', async () => {

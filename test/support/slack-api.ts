@@ -19,7 +19,18 @@ export interface SlackCall {
   failed?: boolean;
 }
 
-export type SlackFailure = { status: 429; retryAfterSeconds: number } | { status: 500 } | { error: string };
+/** `afterPosting`: chat.postMessage reaches Slack (the message exists) but the answer is a 500: an ambiguous failure. */
+export type SlackFailure = { status: 429; retryAfterSeconds: number } | { status: 500; afterPosting?: boolean } | { error: string };
+
+/** A message as Slack keeps it: what conversations.history / conversations.replies return. */
+export interface StoredMessage {
+  channel: string;
+  ts: string;
+  text?: unknown;
+  thread_ts?: string;
+  metadata?: unknown;
+  bot_id: string;
+}
 
 export interface FakeSlack {
   apiUrl: string;
@@ -29,6 +40,10 @@ export interface FakeSlack {
   failNext(method: string, failure: SlackFailure, times?: number): void;
   /** Answer a method with your own function (e.g. apps.connections.open from the Socket Mode stand-in). */
   answerWith(method: string, answer: (call: SlackCall) => Record<string, unknown>): void;
+  /** Messages posted and not deleted, oldest first. */
+  messagesIn(channel: string): StoredMessage[];
+  /** Sent as auth.test's `x-oauth-scopes` header (comma-separated), as Slack does; unset: no header. */
+  grantedScopes: string | undefined;
   waitFor(predicate: (call: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
   close(): Promise<void>;
 }
@@ -86,6 +101,18 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   }>();
   const timers = new Set<NodeJS.Timeout>();
   let tsCounter = 100;
+  const stored: StoredMessage[] = [];
+  const store = (args: Record<string, unknown>, ts: string): void => {
+    const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+    stored.push({
+      channel: str(args['channel']) ?? '',
+      ts,
+      text: args['text'],
+      bot_id: FAKE_SLACK_IDS.botId,
+      ...(str(args['thread_ts']) ? { thread_ts: str(args['thread_ts']) } : {}),
+      ...(args['metadata'] !== undefined ? { metadata: args['metadata'] } : {}),
+    });
+  };
   const nextTs = (): string => `1700000000.${String(tsCounter++).padStart(6, '0')}`;
 
   function record(call: SlackCall): void {
@@ -133,6 +160,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         };
       case 'chat.postMessage': {
         const ts = nextTs();
+        store(args, ts);
         return { ok: true, channel: str(args['channel']), ts, message: message(ts) };
       }
       case 'chat.update': {
@@ -141,8 +169,21 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       }
       case 'chat.postEphemeral':
         return { ok: true, message_ts: nextTs() };
-      case 'chat.delete':
+      case 'chat.delete': {
+        const at = stored.findIndex((m) => m.channel === str(args['channel']) && m.ts === str(args['ts']));
+        if (at < 0) return { ok: false, error: 'message_not_found' };
+        stored.splice(at, 1);
         return { ok: true, channel: str(args['channel']), ts: str(args['ts']) };
+      }
+      case 'conversations.history': {
+        const inChannel = stored.filter((m) => m.channel === str(args['channel']) && (m.thread_ts === undefined || m.thread_ts === m.ts));
+        return { ok: true, messages: [...inChannel].reverse(), has_more: false };
+      }
+      case 'conversations.replies': {
+        const root = str(args['ts']);
+        const thread = stored.filter((m) => m.channel === str(args['channel']) && (m.ts === root || m.thread_ts === root));
+        return { ok: true, messages: thread, has_more: false };
+      }
       case 'conversations.open':
         return { ok: true, channel: { id: FAKE_SLACK_IDS.dmChannel } };
       case 'views.open':
@@ -188,8 +229,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         } else {
           status = 500;
           reply = { ok: false, error: 'internal_error' };
+          if (failure.afterPosting === true && method === 'chat.postMessage') store(args, nextTs());
         }
       } else reply = method === 'response_url' ? { ok: true } : (custom.get(method)?.(call) ?? answer(method, args));
+      if (method === 'auth.test' && fake.grantedScopes !== undefined) headers = { ...headers, 'x-oauth-scopes': fake.grantedScopes };
       record(call);
       res.writeHead(status, headers);
       res.end(JSON.stringify(reply));
@@ -205,7 +248,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const { port } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
 
-  return {
+  const fake: FakeSlack = {
+    grantedScopes: undefined,
+    messagesIn(channel: string): StoredMessage[] {
+      return stored.filter((m) => m.channel === channel);
+    },
     apiUrl: `${base}/api/`,
     calls,
     responseUrl(id?: string): string {
@@ -258,4 +305,5 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       await closed;
     },
   };
+  return fake;
 }

@@ -6,7 +6,7 @@
  */
 import type { App, BlockButtonAction } from '@slack/bolt';
 import type { View } from '@slack/types';
-import { CHECK_TOKEN_ACTION_ID } from '../../../render/slack-blocks.js';
+import { CHECK_TOKEN_ACTION_ID, ephemeral } from '../../../render/slack-blocks.js';
 import type { SlackDeps } from '../../deps.js';
 
 export const CHECK_TOKEN_VIEW_ID = 'jwtcheck_check_token_modal';
@@ -32,9 +32,8 @@ export function register(app: App, deps: SlackDeps): void {
     } catch (err) {
       deps.logger.error({ err }, 'could not open the check-token modal');
       await respond({
-        response_type: 'ephemeral',
+        ...ephemeral('I could not open the form (Slack refused it, perhaps it took too long): send `<service> <namespace> <token>` here instead.'),
         replace_original: false,
-        text: 'I could not open the form (Slack refused it, perhaps it took too long): send `<service> <namespace> <token>` here instead.',
       }).catch(() => undefined);
     }
   });

@@ -6,20 +6,20 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { isValidCluster, isValidName } from '../../../lib/names.js';
 import { jobIdFor, type DiagnosisJobData } from '../../../job/job-data.js';
-import { RERUN_ACTION_ID, targetLabel } from '../../../render/slack-blocks.js';
-import { checkAccess } from '../../access.js';
+import { RERUN_ACTION_ID, ephemeral, targetLabel } from '../../../render/slack-blocks.js';
+import { checkAccess, needsDmLookup } from '../../access.js';
 import type { SlackDeps } from '../../deps.js';
 import { reportingErrors, submitDiagnosis } from '../../submit.js';
 
 export function register(app: App, deps: SlackDeps): void {
-  app.action<BlockButtonAction>(RERUN_ACTION_ID, async ({ ack, body, action, respond }) => {
+  app.action<BlockButtonAction>(RERUN_ACTION_ID, async ({ ack, body, action, respond, client }) => {
     await ack();
-    const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    const tell = (text: string) => respond({ ...ephemeral(text), replace_original: false });
     await reportingErrors(deps, tell, 'the re-run', async () => {
       const target = parseTargetValue(action.value);
       const channel = body.channel?.id ?? body.container.channel_id;
       if (!target || !channel) return void (await tell('This Re-run button is broken (it carries no valid target): run `/jwtcheck <service> <namespace>` instead.'));
-      const decision = checkAccess(deps.access, { user: body.user.id, channel, isDm: channel.startsWith('D'), namespace: target.namespace, cluster: target.cluster });
+      const decision = checkAccess(deps.access, { user: body.user.id, channel, isDm: needsDmLookup(deps.access) && (await deps.isBotDm(client, body.user.id, channel)), namespace: target.namespace, cluster: target.cluster });
       if (!decision.allowed) return void (await tell(decision.message));
       const team = body.team?.id ?? body.user.team_id ?? 'T0';
       // In a DM the parent is itself a thread reply: keep the re-run in that thread.

@@ -6,8 +6,8 @@
 import type { App } from '@slack/bolt';
 import { DEFAULT_CLUSTER } from '../../../lib/names.js';
 import { jobIdFor, type DiagnosisJobData } from '../../../job/job-data.js';
-import { targetLabel } from '../../../render/slack-blocks.js';
-import { checkAccess } from '../../access.js';
+import { ephemeral, targetLabel } from '../../../render/slack-blocks.js';
+import { checkAccess, needsDmLookup } from '../../access.js';
 import type { SlackDeps } from '../../deps.js';
 import { HELP_TEXT, parseCommand } from '../../parse-command.js';
 import { reportingErrors, submitDiagnosis } from '../../submit.js';
@@ -15,8 +15,7 @@ import { reportingErrors, submitDiagnosis } from '../../submit.js';
 export const COMMAND = '/jwtcheck';
 
 export function register(app: App, deps: SlackDeps): void {
-  app.command(COMMAND, async ({ command, ack, respond }) => {
-    const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
+  app.command(COMMAND, async ({ command, ack, respond, client }) => {
     const parsed = parseCommand(command.text ?? '');
     if (parsed.kind === 'help') return ack(ephemeral(HELP_TEXT));
     if (parsed.kind === 'usage' || parsed.kind === 'leaked-token') {
@@ -27,14 +26,15 @@ export function register(app: App, deps: SlackDeps): void {
     const decision = checkAccess(deps.access, {
       user: command.user_id,
       channel: command.channel_id,
-      isDm: command.channel_id.startsWith('D'),
+      // Looked up only when a rule could use it: the ack must stay fast.
+      isDm: needsDmLookup(deps.access) && (await deps.isBotDm(client, command.user_id, command.channel_id)),
       namespace: target.namespace,
       cluster: target.cluster,
     });
     if (!decision.allowed) return ack(ephemeral(decision.message));
     await ack(ephemeral(`🔎 Checking ${targetLabel(target)}… the results will appear in this conversation.`));
 
-    const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    const tell = (text: string) => respond({ ...ephemeral(text), replace_original: false });
     await reportingErrors(deps, tell, `the check of ${targetLabel(target)}`, async () => {
       const data: DiagnosisJobData = {
         target,

@@ -5,6 +5,7 @@
  */
 import type { App } from '@slack/bolt';
 import type { SlackDeps } from '../../deps.js';
+import { logMalformed } from '../../malformed.js';
 import { containsToken } from '../../parse-command.js';
 import { isRedelivery } from '../../redelivery.js';
 
@@ -16,7 +17,9 @@ export function register(app: App, deps: SlackDeps): void {
     if (event.subtype !== undefined) return; // edits, joins, bot messages
     if (event.channel_type === 'im') return; // DMs: see message-im.ts
     if (isRedelivery(context)) return; // the warning went out already
-    if (!event.text || !containsToken(event.text)) return;
+    const text: unknown = event.text;
+    if (text !== undefined && typeof text !== 'string') return logMalformed(deps.logger, 'message.channels', 'text is not a string');
+    if (!text || !containsToken(text)) return;
     deps.logger.warn({ user: event.user, channel: event.channel }, 'token pasted in a channel; warned the sender');
     try {
       await client.chat.postEphemeral({ channel: event.channel, user: event.user, text: LEAK_WARNING });

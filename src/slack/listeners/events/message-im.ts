@@ -16,12 +16,18 @@ import { checkAccess } from '../../access.js';
 import type { SlackDeps } from '../../deps.js';
 import { DM_HELP, parseDirectMessage } from '../../parse-command.js';
 import { isRedelivery } from '../../redelivery.js';
+import { logMalformed } from '../../malformed.js';
 import { reportingErrors, submitDiagnosis } from '../../submit.js';
+import { sealForUser } from '../../token-binding.js';
 
 export function register(app: App, deps: SlackDeps): void {
   app.event('message', async ({ event, client, context, body }) => {
     if (event.subtype !== undefined) return;
     if (event.channel_type !== 'im' || event.bot_id) return;
+    const { text, user } = event as { text?: unknown; user?: unknown };
+    if ((text !== undefined && typeof text !== 'string') || typeof user !== 'string') {
+      return logMalformed(deps.logger, 'message.im', typeof user !== 'string' ? 'user is not a string' : 'text is not a string');
+    }
     const threadTs = event.thread_ts ?? event.ts;
     const reply = async (message: SlackMessage): Promise<void> => {
       await client.chat.postMessage({ channel: event.channel, thread_ts: threadTs, ...message, unfurl_links: false });
@@ -39,7 +45,7 @@ export function register(app: App, deps: SlackDeps): void {
           return tell(`That is not a usable JWT: ${evidence.problem.message} Send the compact token (three parts separated by dots).`);
         }
         const inspection = inspectToken(evidence, (deps.now ?? (() => new Date()))());
-        const ref = await deps.stash.put(sealToken(parsed.token, deps.encryptionKey));
+        const ref = await deps.stash.put(sealForUser(parsed.token, event.user, deps.encryptionKey));
         const view = {
           header: inspection.header ?? {},
           claims: inspection.claims ?? {},

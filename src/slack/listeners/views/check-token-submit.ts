@@ -8,12 +8,23 @@ import { renderNotice } from '../../../render/slack-blocks.js';
 import { checkAccess } from '../../access.js';
 import type { SlackDeps } from '../../deps.js';
 import { DEFAULT_CLUSTER, isValidCluster, isValidName } from '../../../lib/names.js';
+import { logMalformed } from '../../malformed.js';
+import { sealToken } from '../../../job/seal.js';
 import { reportingErrors, submitDiagnosis } from '../../submit.js';
+import { openForUser } from '../../token-binding.js';
 import { CHECK_TOKEN_VIEW_ID, type CheckTokenMetadata } from '../actions/check-token.js';
 
 export function register(app: App, deps: SlackDeps): void {
   app.view(CHECK_TOKEN_VIEW_ID, async ({ ack, view, body, client }) => {
-    const value = (block: string): string => (view.state.values[block]?.['value']?.value ?? '').trim();
+    const values: unknown = (view as { state?: { values?: unknown } }).state?.values;
+    if (typeof values !== 'object' || values === null) {
+      logMalformed(deps.logger, 'view_submission', 'view.state.values is missing');
+      return ack({ response_action: 'errors', errors: { service: 'This form arrived incomplete: close it and press "Check against a service" again.' } });
+    }
+    const value = (block: string): string => {
+      const v: unknown = (values as Record<string, Record<string, { value?: unknown } | undefined> | undefined>)[block]?.['value']?.value;
+      return typeof v === 'string' ? v.trim() : '';
+    };
     const service = value('service');
     const namespace = value('namespace');
     const cluster = value('cluster') || DEFAULT_CLUSTER;
@@ -40,6 +51,12 @@ export function register(app: App, deps: SlackDeps): void {
       return ack({ response_action: 'errors', errors: { service: (err instanceof Error ? err.message : 'The token store is unavailable; try again in a minute.').slice(0, 150) } });
     }
     if (!sealed) return ack({ response_action: 'errors', errors: { service: 'The token is no longer held (15 minutes passed): send it to me again.' } });
+    const token = openForUser(sealed, body.user.id, deps.encryptionKey);
+    if (token === undefined) {
+      deps.logger.warn({ user: body.user.id, channel: metadata.channel }, 'check-token form submitted by someone other than the token\'s owner; refused');
+      return ack({ response_action: 'errors', errors: { service: 'This token was sent by someone else: send your own token to me in a direct message.' } });
+    }
+    const sealedToken = sealToken(token, deps.encryptionKey);
     await ack();
 
     const where = metadata;
@@ -51,7 +68,7 @@ export function register(app: App, deps: SlackDeps): void {
         target,
         requestedBy: { team, user: body.user.id, channel: where.channel },
         replyTo: where.threadTs ? { channel: where.channel, threadTs: where.threadTs } : { channel: where.channel },
-        sealedToken: sealed,
+        sealedToken,
       };
       await submitDiagnosis(deps, data, jobIdFor({ team, channel: where.channel, user: body.user.id, trigger: view.id + (view.hash ?? '') }), tell);
     });
