@@ -93,7 +93,9 @@ export async function diagnose(options: DiagnoseOptions, checks: readonly Check[
  * that reads what it did not declare fails loudly (as an `error` result) instead of racing.
  */
 async function evidenceFor(check: Check, promises: EvidencePromises): Promise<Evidence> {
-  const token = check.needs.includes('issuers') ? await promises.tokenVerified : promises.tokenDecoded;
+  // The signature outcomes come with the key sets: a check that reads them (needs or uses 'issuers') waits for them.
+  const wantsKeys = check.needs.includes('issuers') || check.uses?.includes('issuers') === true;
+  const token = wantsKeys ? await promises.tokenVerified : promises.tokenDecoded;
   const evidence: Record<string, unknown> = { target: promises.target, token };
   for (const name of EVIDENCE_SLOTS) {
     if (check.needs.includes(name) || check.uses?.includes(name)) {

@@ -9,10 +9,11 @@ import type { IstiodKeyFetchFailure, JwtRule, PodInfo } from '../model/index.js'
 import { defineCheck } from '../engine/check.js';
 import type { CheckOutcome } from '../engine/check.js';
 import { isRemoteJwksCause } from '../istio/logs/istiod-log.js';
-import { applyingRules, plural, ruleOrigin, ruleSubject } from './lib/policy.js';
+import { applyingRules, plural, policyName, ruleOrigin, ruleSubject } from './lib/policy.js';
 import { jwksFetchMode } from './lib/fetch-fix.js';
 import { explainFetchCause, failureIsAboutRule, placeholderMeaning } from './lib/log-keys.js';
 import { shorten, slotValue } from './lib/token-common.js';
+import { versionAtLeast } from './lib/version.js';
 
 function describe(f: IstiodKeyFetchFailure): string {
   const what = f.url ?? f.issuer ?? 'the key server';
@@ -45,7 +46,11 @@ export default defineCheck({
     const release = info.tag ? `Istio ${info.tag}` : 'this Istio';
     const mode = jwksFetchMode(info.env);
     const used = new Set<IstiodKeyFetchFailure>();
-    const restart = `kubectl -n ${info.rootNamespace} rollout restart deployment/istiod`;
+    // Before 1.5 the keys are fetched by Pilot: Deployment istio-pilot, container discovery.
+    const pilotEra = info.version !== undefined && !versionAtLeast(info.version, 1, 5);
+    const say = (text: string): string => (pilotEra ? text.replace(/istiod/g, 'Pilot') : text);
+    const restart = `kubectl -n ${info.rootNamespace} rollout restart deployment/${pilotEra ? 'istio-pilot' : 'istiod'}`;
+    const policyDropped = info.version !== undefined && !versionAtLeast(info.version, 1, 4);
 
     for (const rule of rules) {
       const subject = ruleSubject(rule);
@@ -88,6 +93,23 @@ export default defineCheck({
       const pushed = mine.filter((f) => f.placeholder);
       const active = pushed.filter((f) => !recoveredSince(rule, f, log.keyUpdates));
 
+      // Istio 1.0–1.3: when discovery fails ("Failed to get jwks_uri for issuer", issuer only), Pilot leaves the
+      // whole Policy out for the service (GetConsolidateAuthenticationPolicy in pilot/pkg/model/authentication.go
+      // 1.0.6–1.2.x, pilot/pkg/security/model/authentication.go 1.3.x returns it only when the error is nil).
+      const discovery = policyDropped && rule.api === 'legacy' ? pushed.find((f) => f.issuer && !f.url) : undefined;
+      if (discovery) {
+        const cause = explainFetchCause(discovery.cause, undefined);
+        outcomes.push({
+          status: 'fail',
+          subject,
+          detail:
+            `Pilot could not find the key URL of ${rule.issuer ?? '?'} by discovery (${cause.words}): ${describe(discovery)} — so ${release} leaves ` +
+            `${policyName(rule.source)} out of this service's config altogether: no origin (JWT) check runs, requests without a token pass`,
+          fix: `${say(cause.fix)} Setting jwks_uri on the origin avoids discovery; then restart Pilot: ${restart}.`,
+        });
+        continue;
+      }
+
       if (pushed.length > 0) {
         const sorted = byTime(active.length > 0 ? active : pushed);
         // The URL is in the failure list of the detail already.
@@ -98,10 +120,12 @@ export default defineCheck({
           status: recovered ? 'warn' : 'fail',
           subject,
           detail:
-            `${cause.words}: ${mine.map(describe).join('; ')} — so ${release} pushed ${meaning.pushed} for ${ruleOrigin(rule)} ` +
+            `${say(cause.words)}: ${mine.map(describe).join('; ')} — so ${release} pushed ${meaning.pushed} for ${ruleOrigin(rule)} ` +
             `and every token ${recovered ? 'got' : 'gets'} 401 ${meaning.status}` +
             (recovered ? '; a later "Updated cached JWT public key" line suggests it has recovered since' : ''),
-          fix: `${cause.fix} istiod retries in the background and pushes the real keys once a fetch succeeds (or restart it: ${restart}).`,
+          fix: pilotEra
+            ? `${say(cause.fix)} Pilot fetches again on its next push (or restart it: ${restart}).`
+            : `${cause.fix} istiod retries in the background and pushes the real keys once a fetch succeeds (or restart it: ${restart}).`,
         });
         continue;
       }

@@ -4,7 +4,9 @@
 // (ISTIO-JWT §1.1, §2.2, §2.3, §7.18).
 import { defineCheck } from '../engine/check.js';
 import type { CheckOutcome } from '../engine/check.js';
-import type { JwtRule, PolicySet } from '../model/index.js';
+import type { IstioVersion, JwtRule, PolicySet, TokenEvidence } from '../model/index.js';
+import { decideToken, requirementFor } from '../istio/policies/jwt-requirement.js';
+import { tokenIssuer } from './lib/token-common.js';
 import { rbacPolicyId, ruleMatchesEverything } from './lib/authz.js';
 import { applyingRules, describeLocation, listSome, plural, policyName, ruleOrigin, ruleSubject } from './lib/policy.js';
 
@@ -23,7 +25,7 @@ function differences(a: JwtRule, b: JwtRule): string[] {
   return out;
 }
 
-function sameIssuerConflicts(rules: JwtRule[]): CheckOutcome[] {
+function sameIssuerConflicts(rules: JwtRule[], version: IstioVersion | undefined, token: TokenEvidence): CheckOutcome[] {
   const byIssuer = new Map<string, JwtRule[]>();
   for (const r of rules) {
     if (!r.issuer) continue;
@@ -36,10 +38,18 @@ function sameIssuerConflicts(rules: JwtRule[]): CheckOutcome[] {
     const diffs = group.slice(1).flatMap((other) => differences(first, other).map((d) => ({ other, d })));
     if (diffs.length === 0) continue;
     const others = [...new Set(diffs.map((x) => ruleOrigin(x.other)))];
+    // Not merged: each rule stays its own provider; the release decides which may judge (jwt-requirement.ts).
+    const requirement = requirementFor(group, version);
+    const verified = (r: JwtRule): boolean => token.verification[r.key]?.outcome === 'verified';
+    const given = token.provided && tokenIssuer(token) === issuer && Object.keys(token.verification).length > 0 ? decideToken(requirement, verified) : undefined;
+    const loser =
+      given && given.accepting.length > 0 && given.refusing.length > 0
+        ? ` The given token verifies with ${listSome(given.accepting.map(ruleOrigin), 2)} but not with ${listSome(given.refusing.map(ruleOrigin), 2)}.`
+        : '';
     out.push({
       status: 'warn',
       subject: issuer,
-      detail: `Issuer ${issuer} is configured twice with different ${listSome([...new Set(diffs.map((x) => x.d))], 3)}: ${ruleOrigin(first)} and ${listSome(others, 2)}; Istio merges both providers (not de-duplicated), so a token passes if either verifies.`,
+      detail: `Issuer ${issuer} is configured twice with different ${listSome([...new Set(diffs.map((x) => x.d))], 3)}: ${ruleOrigin(first)} and ${listSome(others, 2)}; the rules are not merged: ${requirement.words}.${loser}`,
       fix: `Keep one jwtRules entry for ${issuer}: align or delete the one in ${listSome(others, 2)} (kubectl get requestauthentications -A).`,
     });
   }
@@ -51,13 +61,15 @@ export default defineCheck({
   title: 'Applicable policies do not conflict',
   docs: 'https://istio.io/latest/docs/concepts/security/#request-authentication',
   needs: ['policies'],
+  // Only to word how the release treats several rules for one issuer, and which one verifies the given token.
+  uses: ['istio', 'issuers'],
   run(evidence, ctx) {
     const p: PolicySet | undefined = evidence.policies.ok ? evidence.policies.value : undefined;
     if (!p) return { status: 'skip', detail: 'No policy evidence.' };
     const ns = ctx.target.namespace;
     const outcomes: CheckOutcome[] = [];
     const rules = applyingRules(p);
-    outcomes.push(...sameIssuerConflicts(rules));
+    outcomes.push(...sameIssuerConflicts(rules, evidence.istio.ok ? evidence.istio.value.version : undefined, evidence.token));
 
     const ras = p.requestAuthentications.filter((ra) => ra.applies);
     const meshWide = ras.filter(

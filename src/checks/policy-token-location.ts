@@ -1,10 +1,11 @@
 // Verifies that each applying rule reads the token from a usable place (fromHeaders name/prefix, params, cookies).
 // Envoy searches a header for the prefix case-sensitively and skips the header when it is absent, so "bearer "
 // or a wrong header makes a good token count as missing; an empty prefix on Authorization keeps "Bearer " in the
-// token (ISTIO-JWT §2.1, §7.12; envoyproxy/envoy jwt_authn extractor.cc).
+// token (ISTIO-JWT §2.1, §7.12; envoyproxy/envoy jwt_authn extractor.cc). Custom locations REPLACE the default
+// Authorization: Bearer header (extractor.cc addProvider), so even usable ones are a warning: clients must use them.
 import { defineCheck } from '../engine/check.js';
 import type { JwtRule, TokenLocation } from '../model/index.js';
-import { DEFAULT_LOCATIONS, describeLocation, listSome, perApplyingRule, ruleOrigin } from './lib/policy.js';
+import { DEFAULT_LOCATIONS, customLocationsOnly, describeLocation, howToSend, listSome, perApplyingRule, ruleOrigin } from './lib/policy.js';
 
 interface Finding {
   problem: string;
@@ -69,11 +70,24 @@ export default defineCheck({
           fix: `${[...new Set(findings.map((f) => f.fix))].join('; ')}.`,
         };
       }
-      const legacyHeaders = rule.api === 'legacy' ? rule.locations.filter((l) => l.in === 'header') : [];
-      const legacyNote = legacyHeaders.length > 0
-        ? ` (legacy jwt_headers take the raw header value as the token, with no prefix: clients must send the bare JWT in ${legacyHeaders.map((l) => l.name).join(', ')})`
-        : '';
-      return { status: 'pass', subject, detail: `Token read from ${where}${legacyNote}.` };
+      const custom = customLocationsOnly(rule);
+      if (custom) {
+        const send = listSome(custom.map((l) => howToSend(l, rule.api)), 3);
+        const raw = rule.api === 'legacy' && custom.some((l) => l.in === 'header') ? ' (legacy jwt_headers take the raw header value as the token, no "Bearer ")' : '';
+        return {
+          status: 'warn',
+          subject,
+          detail:
+            `${origin} reads the token ONLY from ${where}${raw}: the default Authorization: Bearer header is not read for this rule, ` +
+            'so a client that sends "Authorization: Bearer <jwt>" counts as sending no token (401 under a legacy origin, 403 "RBAC: access denied" under an AuthorizationPolicy that requires one).',
+          fix:
+            `Clients must send the token as ${send}` +
+            (rule.api === 'modern'
+              ? `; if they use the standard header, add {name: Authorization, prefix: "Bearer "} to fromHeaders in ${origin}.`
+              : `; to read the standard Authorization: Bearer header instead, remove jwt_headers/jwt_params from ${origin}.`),
+        };
+      }
+      return { status: 'pass', subject, detail: `Token read from ${where}.` };
     });
   },
 });

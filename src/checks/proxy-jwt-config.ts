@@ -4,16 +4,37 @@
 // Source: ISTIO-JWT §1.4, §3.2–3.3, §4.2 (istio#41729, #22597), §7 items 2, 15, 16.
 import { defineCheck } from '../engine/check.js';
 import type { CheckOutcome } from '../engine/check.js';
-import { applyingRules, ruleOrigin, ruleSubject } from './lib/policy.js';
+import type { JwtRule, LoadedKeySet } from '../model/index.js';
+import { discoveryUrlFor } from '../istio/oidc-discovery.js';
+import { applyingRules, listSome, plural, ruleOrigin, ruleSubject } from './lib/policy.js';
 import { placeholderMeaning, placeholderUri } from './lib/log-keys.js';
-import { shorten, slotValue } from './lib/token-common.js';
+import { refusalText, shorten, slotValue } from './lib/token-common.js';
+
+/** What a key-less dump shows, in words (ISTIO-JWT §1.4; Pilot 1.0.6 authentication.go pushes "" when its fetch fails). */
+const NO_KEYS_WORDS: Record<Exclude<LoadedKeySet, 'keys' | 'remote'>, string> = {
+  'empty-inline': 'an empty local_jwks (inline_string: "")',
+  'no-keys': 'a local_jwks key set without keys',
+  invalid: 'a local_jwks inline_string that is not a key set',
+  absent: 'no local_jwks',
+};
+
+function noKeysWords(keySet: LoadedKeySet | undefined): string {
+  return keySet === undefined || keySet === 'keys' || keySet === 'remote' ? NO_KEYS_WORDS.absent : NO_KEYS_WORDS[keySet];
+}
+
+/** The URL Pilot fetches the keys from: jwksUri, else what discovery found, else the discovery document. */
+function keyUrl(rule: JwtRule, discovered: string | undefined): string {
+  return rule.jwksUri ?? discovered ?? (rule.issuer ? `${discoveryUrlFor(rule.issuer)} → jwks_uri` : 'the key URL');
+}
 
 export default defineCheck({
   id: 'proxy.jwt-config',
   title: 'The proxy holds usable keys for each issuer',
   docs: 'https://istio.io/latest/docs/ops/common-problems/security-issues/',
   needs: ['proxyLogs', 'istio', 'policies'],
-  run({ proxyLogs, istio, policies }) {
+  // Only to name the key URL that discovery found, when a key-less dump is seen.
+  uses: ['issuers'],
+  run({ proxyLogs, istio, policies, issuers }) {
     const signs = slotValue(proxyLogs).jwtConfig;
     const pods = slotValue(proxyLogs).pods.join(', ') || 'the proxy';
     const rules = applyingRules(slotValue(policies));
@@ -57,20 +78,27 @@ export default defineCheck({
       });
     }
     for (const rule of rules) {
-      const loaded = signs.loadedConfigs.filter((c) => c.issuer !== undefined && c.issuer === rule.issuer);
-      if (loaded.length === 0) continue;
+      const loaded = signs.loadedConfigs.filter((c) => c.issuer !== undefined && c.issuer === rule.issuer && c.keySet !== 'remote');
       const latest = loaded[loaded.length - 1];
+      if (!latest) continue;
       const subject = ruleSubject(rule);
-      if (latest?.hasLocalJwks) {
-        outcomes.push({ status: 'pass', subject, detail: `Loaded JwtAuthConfig for ${rule.issuer} holds local_jwks (Pilot fetched the keys)` });
-      } else {
-        outcomes.push({
-          status: 'fail',
-          subject,
-          detail: `Loaded JwtAuthConfig for ${rule.issuer} has no local_jwks: Pilot did not fetch the keys (${ruleOrigin(rule)})`,
-          fix: 'Check that Pilot can reach the jwksUri (or the issuer\'s discovery document) from istio-system and read its log for the fetch error; or set jwks inline.',
-        });
+      if (latest.hasLocalJwks) {
+        const kids = latest.kids?.length ? ` (kids ${listSome(latest.kids.map((k) => JSON.stringify(k)), 4)})` : '';
+        const count = latest.kids ? `${plural(latest.kids.length, 'key')} in local_jwks` : 'local_jwks';
+        outcomes.push({ status: 'pass', subject, detail: `Loaded JwtAuthConfig for ${rule.issuer} holds ${count}${kids}: Pilot fetched the keys` });
+        continue;
       }
+      const url = keyUrl(rule, issuers.ok ? issuers.value[rule.key]?.keySetUrl : undefined);
+      outcomes.push({
+        status: 'fail',
+        subject,
+        detail:
+          `Loaded JwtAuthConfig for ${rule.issuer} has ${noKeysWords(latest.keySet)}: the proxy holds NO keys for this issuer, ` +
+          `so Pilot could not fetch them from ${url} (${ruleOrigin(rule)}), and every token gets ${refusalText("Jwks doesn't have any valid public key", rule.api === 'legacy')}`,
+        fix:
+          `Open ${url} from a pod in ${info.rootNamespace} (Pilot must reach it), read the Pilot/istiod log for "Failed to fetch …" (see istiod.jwks-fetch), ` +
+          `or set the keys inline (${rule.api === 'legacy' ? 'jwks in the origin' : 'jwtRules[].jwks'}).`,
+      });
     }
     if (outcomes.length === 0) {
       return {

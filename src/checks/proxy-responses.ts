@@ -7,7 +7,7 @@ import type { DenialGroup, Evidence } from '../model/index.js';
 import { defineCheck } from '../engine/check.js';
 import type { CheckOutcome } from '../engine/check.js';
 import { isKeyMismatchStatus, jwtStatusHint, jwtStatusOf, rbacPolicyOf } from './lib/log-denials.js';
-import { applyingRules, ruleOrigin } from './lib/policy.js';
+import { applyingRules, customLocationsOnly, describeLocation, listSome, ruleOrigin } from './lib/policy.js';
 import { quoteList, rulesForIssuer, shorten, tokenIssuer, slotValue } from './lib/token-common.js';
 
 const AUTH_SOURCES: ReadonlySet<DenialGroup['source']> = new Set(['jwt', 'rbac', 'ext_authz', 'upstream', 'other']);
@@ -22,6 +22,22 @@ function sample(g: DenialGroup): string {
 
 function summary(g: DenialGroup): string {
   return `${g.count}× ${g.code} ${g.reason} (${g.details})${when(g)}`;
+}
+
+/**
+ * Refusals a request WITHOUT a token gets: 401 "Jwt is missing", the legacy origin's 401 "Origin authentication
+ * failed.", and 403 RBAC with no matched policy (`[none]`: an ALLOW rule needed a principal) or an old bare detail.
+ */
+function isTokenless(g: DenialGroup): boolean {
+  if (g.source === 'jwt') {
+    const status = jwtStatusOf(g);
+    return status === 'Jwt is missing' || (status?.startsWith('Origin authentication failed') ?? false);
+  }
+  if (g.source === 'rbac') {
+    const id = rbacPolicyOf(g);
+    return id === undefined || id === 'none';
+  }
+  return false;
 }
 
 /** ISTIO-JWT §8: one outcome per kind of refusal. jwt refusals fail; the others warn (see below). */
@@ -138,9 +154,22 @@ export default defineCheck({
           '(20 min by default) or restart istiod to refetch now: kubectl -n istio-system rollout restart deployment/istiod.',
       });
     }
+    const custom = rules.flatMap((r) => {
+      const only = customLocationsOnly(r);
+      return only ? [`${ruleOrigin(r)} reads it only from ${listSome(only.map(describeLocation), 3)}`] : [];
+    });
     const rest = denials
       .filter((g) => !(outcomes.length && keyMismatch.includes(g)))
-      .map((g) => judgeGroup(g, evidence, rulesText));
+      .map((g) => {
+        const judged = judgeGroup(g, evidence, rulesText);
+        if (custom.length === 0 || !isTokenless(g)) return judged;
+        // Custom locations replace Authorization: Bearer (Envoy jwt_authn extractor.cc): such refusals are the tokenless kind.
+        return {
+          ...judged,
+          detail: `${judged.detail}; clients that send "Authorization: Bearer" count as tokenless here: ${listSome(custom, 2)} (see policy.token-location)`,
+          fix: `Send the token where the rule reads it (see policy.token-location), or add Authorization with prefix "Bearer " to its fromHeaders. ${judged.fix ?? ''}`.trim(),
+        };
+      });
     outcomes.push(...rest.filter((o) => o.status === 'fail'), ...rest.filter((o) => o.status !== 'fail'));
     const total = denials.reduce((n, g) => n + g.count, 0);
     return outcomes.map((o) => ({ ...o, detail: `${total} of ${access.accessLines} requests refused; ${o.detail}` }));

@@ -12,7 +12,9 @@ export default defineCheck({
   title: 'Token audience (aud) is one the rule accepts',
   docs: 'https://istio.io/latest/docs/reference/config/security/request_authentication/',
   needs: ['policies'],
-  run({ token, policies }) {
+  // Only when several providers name the token's issuer: the release's rule, and which provider's keys verify it.
+  uses: ['istio', 'issuers'],
+  run({ token, policies, istio }) {
     const rawAud = token.claims?.['aud'];
     const aud = tokenAudiences(rawAud);
     return perRuleForToken(token, policies, (rule) => {
@@ -43,6 +45,6 @@ export default defineCheck({
             '(OAuth "audience"/"resource" parameter, or an audience mapper at the IdP).'
           : `The token has no aud: configure the IdP to add ${JSON.stringify(rule.audiences[0])} (audience mapper), or remove audiences from ${ruleOrigin(rule)}.`,
       };
-    });
+    }, istio);
   },
 });

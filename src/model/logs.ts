@@ -32,9 +32,27 @@ export interface MinuteCount {
   refusals: Record<string, number>;
 }
 
+/**
+ * What a `Loaded JwtAuthConfig` dump shows one issuer's provider holding: keys; an empty inline_string (Pilot's
+ * fetch failed); a key set without keys; text that is not a key set; no local_jwks at all; a remote_jwks
+ * (the proxy fetches itself).
+ */
+export type LoadedKeySet = 'keys' | 'empty-inline' | 'no-keys' | 'invalid' | 'absent' | 'remote';
+
+export interface LoadedJwtConfig {
+  issuer?: string;
+  hasLocalJwks: boolean;
+  /** The timestamped line that opened the dump (shortened). */
+  line: string;
+  /** Absent in hand-built evidence: then only `hasLocalJwks` is known. */
+  keySet?: LoadedKeySet;
+  /** kids of the inline keys, when `keySet` is 'keys'. */
+  kids?: string[];
+}
+
 export interface ProxyJwtConfigSigns {
-  /** Legacy (Istio 1.0–1.2): `Loaded JwtAuthConfig` lines, per issuer, and whether local_jwks held keys. */
-  loadedConfigs: { issuer?: string; hasLocalJwks: boolean; line: string }[];
+  /** Legacy (Istio 1.0–1.2): `Loaded JwtAuthConfig` dumps (multi-line), per issuer, and what local_jwks held. */
+  loadedConfigs: LoadedJwtConfig[];
   /** `Listener rejected … invalid local jwks` and similar NACK lines. */
   listenerRejections: string[];
   /** Envoy remote fetch failures (`fetch pubkey … failed`). */

@@ -28,7 +28,7 @@ export interface TokenLocation {
 /** Where a policy applies and why; `reason` is shown to users in both cases. */
 /**
  * Why a policy does or does not reach the workload, as a code the checks can choose a fix by; `reason`
- * says the same in words, with the names. Codes are set by the normaliser (src/evidence/policies/).
+ * says the same in words, with the names. Codes are set by the normaliser (src/istio/policies/).
  */
 export type ApplicabilityCode =
   | 'applies'

@@ -200,4 +200,55 @@ describe('istiod.jwks-fetch', () => {
       expect(r?.detail).toContain('Jwks remote fetch is failed');
     });
   });
+
+  describe('Pilot era (Istio 1.0–1.4: Deployment istio-pilot, container discovery)', () => {
+    const legacyRule = rule({ api: 'legacy', source: { kind: 'Policy', apiVersion: 'authentication.istio.io/v1alpha1', namespace: 'foo', name: 'httpbin-jwt' } });
+    const pilot = (log: string, tag = '1.0.6') => {
+      const e = healthyEvidence();
+      if (e.istio.ok) {
+        const [major = 1, minor = 0, patch = 0] = tag.split('.').map(Number);
+        e.istio.value = { ...e.istio.value, tag, version: { major, minor, patch }, istiodPods: ['istio-pilot-6c7f9b8d5-2xvqz'] };
+      }
+      if (e.policies.ok) e.policies.value = policySet({ jwtRules: [legacyRule], requestAuthentications: [], authorizationPolicies: [] });
+      e.istiodLogs = ok({ pod: 'istio-pilot-6c7f9b8d5-2xvqz', ...scanIstiodLog(log) });
+      return runCheck(check, e, context());
+    };
+    // Istio 1.0.6: jwks_resolver.go logs in scope "model"; plugin/authn/authentication.go in the default scope (no column).
+    const LOG_1_0 = [
+      '2026-11-29T09:30:12.401233Z\tinfo\tVersion root@6f6ea1061f2b-docker.io/istio-1.0.6-98598f88f6ee9c1e6b3f03b652d8e0e3cd114fa2-Clean',
+      `2026-11-29T09:41:02.101233Z\terror\tmodel\tFailed to fetch pubkey from "${JWKS_URI}": Get ${JWKS_URI}: dial tcp: lookup issuer.example on 10.96.0.10:53: no such host`,
+      `2026-11-29T09:41:02.101301Z\twarn\tFailed to fetch jwt public key from "${JWKS_URI}"`,
+    ].join('\n');
+
+    it('fails on 1.0 wording: names the URL and the cause, the empty key set, Pilot and its Deployment', () => {
+      const [r] = pilot(LOG_1_0);
+      expect(r).toMatchObject({ status: 'fail', subject: ISSUER });
+      expect(r?.detail).toContain('Pilot cannot resolve the key server');
+      expect(r?.detail).toContain(JWKS_URI);
+      expect(r?.detail).toContain('Istio 1.0.6 pushed an empty key set (local_jwks inline_string: "")');
+      expect(r?.detail).toContain('401 "Origin authentication failed."');
+      expect(r?.fix).toContain('deployment/istio-pilot');
+      expect(r?.fix).not.toContain('istiod');
+    });
+
+    it('fails on the 1.4 wording with its error tail', () => {
+      const [r] = pilot(`2026-11-29T09:41:02.101233Z\terror\tFailed to fetch jwt public key from "${JWKS_URI}": Get ${JWKS_URI}: net/http: request canceled (Client.Timeout exceeded while awaiting headers)`, '1.4.6');
+      expect(r?.status).toBe('fail');
+      expect(r?.detail).toContain("Pilot's request to the key server timed out");
+    });
+
+    it('says a failed discovery on 1.0–1.3 drops the whole Policy (no JWT check at all)', () => {
+      const [r] = pilot(`2026-11-29T09:41:02.101233Z\twarn\tmodel\tFailed to get jwks_uri for issuer "${ISSUER}": Get ${ISSUER}/.well-known/openid-configuration: x509: certificate signed by unknown authority`);
+      expect(r?.status).toBe('fail');
+      expect(r?.detail).toContain('leaves Policy foo/httpbin-jwt out of this service');
+      expect(r?.detail).toContain('requests without a token pass');
+      expect(r?.fix).toContain('jwks_uri');
+    });
+
+    it('passes a Pilot log whose failures are about another key URL, and says so', () => {
+      const [r] = pilot(`2026-11-29T09:41:02.101233Z\terror\tmodel\tFailed to fetch pubkey from "https://other.example/jwks": Get https://other.example/jwks: EOF`);
+      expect(r?.status).toBe('pass');
+      expect(r?.detail).toContain('other issuers: "https://other.example/jwks"');
+    });
+  });
 });

@@ -19,8 +19,17 @@ describe('policy.token-location', () => {
     expect(r?.detail).toContain('?access_token');
   });
 
-  it('passes for a custom header with "Bearer "', () => {
-    const [r] = runCheck(check, withRule({ locations: [{ in: 'header', name: 'x-jwt', prefix: 'Bearer ' }] }), context());
+  it('warns that a custom header replaces Authorization: Bearer, naming it and how to send the token there', () => {
+    const [r] = runCheck(check, withRule({ locations: [{ in: 'header', name: 'x-jwt', prefix: 'Bearer ' }, { in: 'param', name: 'token' }] }), context());
+    expect(r?.status).toBe('warn');
+    expect(r?.detail).toContain('reads the token ONLY from x-jwt: Bearer …, ?token=…');
+    expect(r?.detail).toContain('"Authorization: Bearer <jwt>" counts as sending no token');
+    expect(r?.fix).toContain('Clients must send the token as x-jwt: Bearer <jwt>, ?token=<jwt>');
+    expect(r?.fix).toContain('add {name: Authorization, prefix: "Bearer "} to fromHeaders');
+  });
+
+  it('passes custom locations that keep the standard Authorization: Bearer header', () => {
+    const [r] = runCheck(check, withRule({ locations: [{ in: 'header', name: 'Authorization', prefix: 'Bearer ' }, { in: 'header', name: 'x-jwt', prefix: 'Bearer ' }] }), context());
     expect(r?.status).toBe('pass');
     expect(r?.detail).toContain('x-jwt: Bearer …');
   });
@@ -52,14 +61,16 @@ describe('policy.token-location', () => {
     expect(r?.detail).toContain('empty name');
   });
 
-  it('notes that legacy jwt_headers take the raw value', () => {
+  it('warns that legacy jwt_headers replace the default and take the raw value', () => {
     const [r] = runCheck(
       check,
       withRule({ api: 'legacy', locations: [{ in: 'header', name: 'x-goog-iap-jwt-assertion' }] }),
       context(),
     );
-    expect(r?.status).toBe('pass');
+    expect(r?.status).toBe('warn');
     expect(r?.detail).toContain('raw header value');
+    expect(r?.fix).toContain('x-goog-iap-jwt-assertion: <jwt>');
+    expect(r?.fix).toContain('remove jwt_headers/jwt_params');
   });
 
   it('skips without applying rules', () => {

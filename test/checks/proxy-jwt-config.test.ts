@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import check from '../../src/checks/proxy-jwt-config.js';
 import { runCheck } from '../../src/engine/run-checks.js';
 import type { Evidence, ProxyJwtConfigSigns } from '../../src/model/index.js';
-import { ISSUER, context, healthyEvidence } from '../support/evidence.js';
+import { ISSUER, JWKS_URI, context, healthyEvidence, issuerEvidence, rule } from '../support/evidence.js';
 
 function withSigns(signs: Partial<ProxyJwtConfigSigns>, tweak?: (e: Evidence) => void) {
   const e = healthyEvidence();
@@ -27,7 +27,38 @@ describe('proxy.jwt-config', () => {
   it('fails a legacy config loaded without local_jwks', () => {
     const [r] = withSigns({ loadedConfigs: [{ issuer: ISSUER, hasLocalJwks: false, line: 'Loaded JwtAuthConfig: ...' }] });
     expect(r?.status).toBe('fail');
-    expect(r?.detail).toContain('Pilot did not fetch the keys');
+    expect(r?.detail).toContain('has no local_jwks: the proxy holds NO keys');
+  });
+
+  it('passes a multi-line dump with keys, counting them and naming their kids', () => {
+    const [r] = withSigns({ loadedConfigs: [{ issuer: ISSUER, hasLocalJwks: true, keySet: 'keys', kids: ['a', 'b'], line: '[…] Loaded JwtAuthConfig: rules {' }] });
+    expect(r).toMatchObject({ status: 'pass', subject: ISSUER });
+    expect(r?.detail).toContain('holds 2 keys in local_jwks (kids "a", "b"): Pilot fetched the keys');
+  });
+
+  it('fails an empty inline_string naming the issuer and the key URL, with the legacy 401', () => {
+    const [r] = withSigns({ loadedConfigs: [{ issuer: ISSUER, hasLocalJwks: false, keySet: 'empty-inline', line: '[…] Loaded JwtAuthConfig: rules {' }] }, (e) => {
+      if (e.policies.ok) e.policies.value.jwtRules = [rule({ api: 'legacy', source: { kind: 'Policy', apiVersion: 'authentication.istio.io/v1alpha1', namespace: 'foo', name: 'jwt' } })];
+    });
+    expect(r).toMatchObject({ status: 'fail', subject: ISSUER });
+    expect(r?.detail).toContain(`Loaded JwtAuthConfig for ${ISSUER} has an empty local_jwks (inline_string: "")`);
+    expect(r?.detail).toContain(`could not fetch them from ${JWKS_URI}`);
+    expect(r?.detail).toContain('401 "Origin authentication failed."');
+    expect(r?.fix).toContain(JWKS_URI);
+  });
+
+  it('names the key URL discovery found when the rule has no jwksUri', () => {
+    const [r] = withSigns({ loadedConfigs: [{ issuer: ISSUER, hasLocalJwks: false, keySet: 'no-keys', line: '…' }] }, (e) => {
+      if (e.policies.ok) e.policies.value.jwtRules = [rule({ jwksUri: undefined })];
+      if (e.issuers.ok) e.issuers.value['RequestAuthentication/foo/jwt-example#0'] = issuerEvidence({ keySource: 'discovery', keySetUrl: 'https://issuer.example/certs' });
+    });
+    expect(r?.detail).toContain('a local_jwks key set without keys');
+    expect(r?.detail).toContain('from https://issuer.example/certs');
+  });
+
+  it('says nothing about a provider that fetches its keys remotely', () => {
+    const [r] = withSigns({ loadedConfigs: [{ issuer: ISSUER, hasLocalJwks: false, keySet: 'remote', line: '…' }] });
+    expect(r?.status).toBe('skip');
   });
 
   it('fails a listener rejected for invalid local jwks', () => {

@@ -105,4 +105,32 @@ describe('proxy.responses', () => {
     expect(results.map((r) => r.status)).toEqual(['fail', 'warn']);
     expect(results[0]?.detail).toContain('token.audience');
   });
+
+  describe('custom token locations (fromHeaders/fromParams replace Authorization: Bearer)', () => {
+    const rbacNone = denial({ code: 403, reason: 'RBAC: access denied', details: 'rbac_access_denied_matched_policy[none]', source: 'rbac', count: 6 });
+    const custom = (e: Evidence): void => {
+      if (e.policies.ok) e.policies.value = policySet({ jwtRules: [rule({ locations: [{ in: 'header', name: 'x-jwt-assertion', prefix: 'Bearer ' }] })] });
+    };
+
+    it('points tokenless 403s at policy.token-location, naming the location', () => {
+      const [r] = withDenials([rbacNone], custom);
+      expect(r?.status).toBe('warn');
+      expect(r?.detail).toContain('clients that send "Authorization: Bearer" count as tokenless here');
+      expect(r?.detail).toContain('reads it only from x-jwt-assertion: Bearer …');
+      expect(r?.detail).toContain('policy.token-location');
+      expect(r?.fix).toMatch(/^Send the token where the rule reads it/);
+    });
+
+    it('points 401 "Jwt is missing" at it too', () => {
+      const [r] = withDenials([denial({ reason: 'Jwt is missing', details: 'jwt_authn_access_denied{Jwt_is_missing}' })], custom);
+      expect(r?.detail).toContain('policy.token-location');
+    });
+
+    it('does not for refusals of a present token, nor with default locations', () => {
+      const [expired] = withDenials([denial({})], custom);
+      expect(expired?.detail).not.toContain('policy.token-location');
+      const [none] = withDenials([rbacNone]);
+      expect(none?.detail).not.toContain('policy.token-location');
+    });
+  });
 });

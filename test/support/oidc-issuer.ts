@@ -18,6 +18,8 @@ export type IssuerMode =
   | 'no-jwks-uri'
   | 'jwks-404'
   | 'jwks-malformed'
+  /** The JWKS lists its key without a kid (jwt_verify_lib then tries it for any token kid). */
+  | 'jwks-without-kid'
   | 'slow';
 
 export type SigningAlg = 'RS256' | 'ES256';
@@ -93,7 +95,11 @@ export async function startIssuer(
   const prefix = normalisePath(options.path);
 
   let issuer = '';
-  const jwks = (): { keys: Record<string, unknown>[] } => ({ keys: [{ ...current.publicJwk }] });
+  const jwks = (): { keys: Record<string, unknown>[] } => {
+    const key: Record<string, unknown> = { ...current.publicJwk };
+    if (mode === 'jwks-without-kid') delete key['kid'];
+    return { keys: [key] };
+  };
 
   function discovery(): Record<string, unknown> {
     const oidc = `${issuer}/protocol/openid-connect`;

@@ -23,6 +23,12 @@ export function placeholderMeaning(v: IstioVersion | undefined): PlaceholderMean
     };
   }
   const at = (minor: number): boolean => v.major > 1 || (v.major === 1 && v.minor >= minor);
+  // Pilot ≤ 1.4 pushes local_jwks { inline_string: "" } (1.0.6 plugin/authn/authentication.go, 1.4.6
+  // security/authn/v1alpha1/policy_applier.go: "Put empty string in config even if above ResolveJwtPubKey fails");
+  // legacy origins then answer with istio_authn's body.
+  if (!at(5)) {
+    return { pushed: 'an empty key set (local_jwks inline_string: "")', status: '"Origin authentication failed." (the JWT filter holds no keys)' };
+  }
   if (!at(8)) return { pushed: 'an empty key set (Istio 1.5–1.7)', status: '"Jwks doesn\'t have any valid public key"' };
   if (!at(21)) {
     return {

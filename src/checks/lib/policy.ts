@@ -79,3 +79,29 @@ export function listSome(items: readonly string[], max = 4): string {
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
+
+/**
+ * Locations that replace the default when a rule names any: Envoy reads `Authorization: Bearer` and `?access_token`
+ * only for a provider without from_headers/from_params/from_cookies (envoyproxy/envoy
+ * source/extensions/filters/http/jwt_authn/extractor.cc `addProvider`: "If not specified, use default locations";
+ * legacy: istio/proxy 1.0.6 src/envoy/http/jwt_auth/token_extractor.cc `use_default`). Undefined when the rule still
+ * reads the standard header (modern `Authorization` with prefix "Bearer "); legacy jwt_headers take the raw value,
+ * so a legacy rule with any location never reads `Bearer <jwt>`.
+ */
+export function customLocationsOnly(rule: JwtRule): TokenLocation[] | undefined {
+  if (rule.locations.length === 0) return undefined;
+  const standard = rule.api === 'modern' && rule.locations.some((l) => l.in === 'header' && l.name.toLowerCase() === 'authorization' && l.prefix === 'Bearer ');
+  return standard ? undefined : rule.locations;
+}
+
+/** How a client sends the token to one location: `x-jwt: Bearer <jwt>`, `?token=<jwt>`, `Cookie: session=<jwt>`. */
+export function howToSend(loc: TokenLocation, api: JwtRule['api']): string {
+  switch (loc.in) {
+    case 'header':
+      return `${loc.name}: ${api === 'modern' && loc.prefix ? loc.prefix : ''}<jwt>`;
+    case 'param':
+      return `?${loc.name}=<jwt>`;
+    case 'cookie':
+      return `Cookie: ${loc.name}=<jwt>`;
+  }
+}

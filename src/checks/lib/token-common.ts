@@ -2,9 +2,11 @@
  * Helpers shared by the token.* checks: when a token check is not applicable, which applying rules
  * judge a token's issuer, and how times and lists are put in words.
  */
-import type { JwtRule, PolicySet, Slot, TokenEvidence } from '../../model/index.js';
+import type { IstioInfo, JwtRule, PolicySet, Slot, TokenEvidence } from '../../model/index.js';
+import { decideToken, requirementFor } from '../../istio/policies/jwt-requirement.js';
 import type { CheckOutcome } from '../../engine/check.js';
-import { applyingRules } from './policy.js';
+import { applyingRules, listSome, ruleOrigin, ruleSubject } from './policy.js';
+import { matchingAudiences, tokenAudiences } from './token-audience.js';
 
 export const NO_TOKEN_DETAIL = 'no token given: pass --token-file or DM the token to the bot';
 
@@ -32,14 +34,25 @@ export function rulesForIssuer(rules: readonly JwtRule[], iss: string | undefine
   return rules.filter((r) => r.issuer === undefined || r.issuer === '' || r.issuer === iss);
 }
 
+/** Whether this provider alone would accept the token: its audiences (if any) match and its keys verify it. */
+function providerAccepts(rule: JwtRule, token: TokenEvidence): boolean {
+  const aud = tokenAudiences(token.claims?.['aud']);
+  const audienceOk = rule.audiences.length === 0 || (aud !== undefined && matchingAudiences(aud, rule.audiences).length > 0);
+  return audienceOk && token.verification[rule.key]?.outcome === 'verified';
+}
+
 /**
- * One outcome per applying rule that would judge this token (same iss, or no issuer), or one skip when
- * the token cannot be judged or no such rule exists (token.format / token.issuer then say why).
+ * The outcomes of a per-provider token check, decided the way the proxy decides (src/istio/policies/jwt-requirement.ts):
+ * one outcome per applying rule that would judge the token (same iss, or no issuer) when one rule does, or when none
+ * accepts it; a single pass from the accepting provider when several exist and one accepts it (the others are a
+ * policy.conflicts matter); a warn when a legacy release picks the origin arbitrarily and they disagree. One skip
+ * when the token cannot be judged or no such rule exists (token.format / token.issuer then say why).
  */
 export function perRuleForToken(
   token: TokenEvidence,
   policies: Slot<PolicySet>,
   judge: (rule: JwtRule) => CheckOutcome,
+  istio?: Slot<IstioInfo>,
 ): CheckOutcome | CheckOutcome[] {
   const skip = skipWithoutToken(token);
   if (skip) return skip;
@@ -51,7 +64,33 @@ export function perRuleForToken(
       detail: `no applying rule accepts iss ${iss === undefined ? '(none)' : JSON.stringify(iss)}: see token.issuer`,
     };
   }
-  return rules.map(judge);
+  if (rules.length === 1) return rules.map(judge);
+  const requirement = requirementFor(rules, istio?.ok ? istio.value.version : undefined);
+  const decision = decideToken(requirement, (r) => providerAccepts(r, token));
+  const ignored: CheckOutcome[] = requirement.ignored.map((r) => ({
+    status: 'skip',
+    subject: ruleSubject(r),
+    detail: `${ruleOrigin(r)} is never used for this issuer: ${requirement.words} (see policy.conflicts)`,
+  }));
+  if (decision.verdict === 'refused') return [...requirement.candidates.map(judge), ...ignored];
+  if (decision.verdict === 'accepted') {
+    const chosen = judge(decision.accepting[0] as JwtRule);
+    const others = decision.refusing.length
+      ? `; ${listSome(decision.refusing.map(ruleOrigin), 2)} would refuse it, which does not matter: ${requirement.words} (see policy.conflicts)`
+      : '';
+    return [{ ...chosen, detail: `${chosen.detail}${others}` }, ...ignored];
+  }
+  const outcomes = requirement.candidates.map(judge);
+  const against = outcomes.filter((o) => o.status !== 'pass' && o.status !== 'skip');
+  if (against.length === 0) return outcomes;
+  return {
+    status: 'warn',
+    subject: iss ?? ruleSubject(requirement.providers[0] as JwtRule),
+    detail:
+      `${requirement.words}: ${listSome(decision.accepting.map(ruleOrigin), 2)} accepts the token, ${listSome(decision.refusing.map(ruleOrigin), 2)} refuses it ` +
+      `(${against.map((o) => o.detail).join('; ')}) — so it may pass on one proxy and fail on another, or after a restart`,
+    fix: 'Keep one origin per issuer in the Policy: merge the keys (one jwks_uri serving all keys) and audiences into it, and delete the others.',
+  };
 }
 
 /** "3 h 12 min", "45 s", "2 d 4 h" — whole units, at most two of them. */

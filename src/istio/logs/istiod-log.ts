@@ -78,86 +78,215 @@ type PatternResult = Omit<FetchFailureMatch, 'placeholder' | 'path'>;
 
 const Q = '"([^"]*)"';
 
-/** Each known wording, newest first; `cause` is the text after `": `. */
-const PATTERNS: { re: RegExp; path: FetchPath; build: (m: RegExpExecArray) => PatternResult }[] = [
+/** One way Pilot/istiod words a key-fetch failure, with the releases that print it. */
+export interface FetchWording {
+  /** The Go format string exactly as in the source (istio/istio, file named in `source`). */
+  wording: string;
+  /** Istio releases (tags) whose source holds the wording, checked tag by tag from 1.0.0 to 1.30.3. */
+  releases: string;
+  level: 'info' | 'warn' | 'error';
+  /** Source file; jwks_resolver.go logs in scope "model", the others in the default scope (no scope column). */
+  source: string;
+  re: RegExp;
+  path: FetchPath;
+  build: (m: RegExpExecArray) => PatternResult;
+}
+
+const RESOLVER = 'pilot/pkg/model/jwks_resolver.go';
+const url = (m: RegExpExecArray): PatternResult => ({ url: m[1], cause: m[2] ?? '' });
+const issuer = (m: RegExpExecArray): PatternResult => ({ issuer: m[1], cause: m[2] ?? '' });
+
+/**
+ * Every key-fetch wording since Istio 1.0, newest first within a kind (the first match wins): release range →
+ * pattern. Before 1.5 the fetcher is Pilot (Deployment istio-pilot, container discovery); from 1.5 istiod.
+ */
+export const FETCH_WORDINGS: readonly FetchWording[] = [
   {
-    // 1.28.5+ / 1.29.1+ (warn)
+    wording: 'JWKS fetch failed for issuer %s (%s), using public-only JWKS with discarded private key - JWT requests will be rejected',
+    releases: '1.27.8–1.27.9, 1.28.5+, 1.29.1+',
+    level: 'warn',
+    source: RESOLVER,
     re: /JWKS fetch failed for issuer (\S+) \((\S*)\), using public-only JWKS with discarded private key/,
     path: 'fallback',
     build: (m) => ({ issuer: m[1], url: m[2], cause: 'istiod could not fetch the keys and pushed its public-only placeholder JWKS' }),
   },
   {
-    // 1.15–1.28.4 / 1.29.0 (info level)
+    wording: 'The JWKS key is not yet fetched for issuer %s (%s), using a fake JWKS for now',
+    releases: '1.15.0–1.27.7, 1.28.0–1.28.4, 1.29.0',
+    level: 'info',
+    source: RESOLVER,
     re: /The JWKS key is not yet fetched for issuer (\S+) \((\S*)\), using a fake JWKS for now/,
     path: 'fallback',
     build: (m) => ({ issuer: m[1], url: m[2], cause: 'the keys were not fetched yet; istiod pushed a fake JWKS' }),
   },
   {
-    // 1.10–1.14 fallback notice
+    wording: 'Failed to fetch jwt public key from issuer %q, jwks uri %q: %s',
+    releases: '1.10.0–1.14.x',
+    level: 'error',
+    source: RESOLVER,
     re: new RegExp(`Failed to fetch jwt public key from issuer ${Q}, jwks uri ${Q}: (.*)$`),
     path: 'fallback',
     build: (m) => ({ issuer: m[1], url: m[2], cause: m[3] ?? '' }),
   },
   {
-    // 1.5–1.9 fallback notice
+    wording: 'Failed to fetch jwt public key from %q: %s',
+    releases: '1.3.0–1.9.x',
+    level: 'error',
+    source: 'pilot/pkg/security/authn/v1alpha1/policy_applier.go (1.3–1.5), v1beta1/policy_applier.go (1.5–1.9)',
     re: new RegExp(`Failed to fetch jwt public key from ${Q}: (.*)$`),
     path: 'fallback',
-    build: (m) => ({ url: m[1], cause: m[2] ?? '' }),
+    build: url,
+  },
+  {
+    // No error tail: Pilot then pushes local_jwks { inline_string: "" } ("Put empty string in config even if … fails").
+    wording: 'Failed to fetch jwt public key from %q',
+    releases: '1.0.0–1.2.x',
+    level: 'warn',
+    source: 'pilot/pkg/networking/plugin/authn/authentication.go (1.0–1.1), pilot/pkg/security/authn/v1alpha1/policy_applier.go (1.2)',
+    re: new RegExp(`Failed to fetch jwt public key from ${Q}\\s*$`),
+    path: 'fallback',
+    build: (m) => ({ url: m[1], cause: 'Pilot could not fetch the keys and pushed an empty key set (this line gives no reason)' }),
   },
   {
     // Discovery: logged on the push path and, followed by a refresh line, on the refresh path (see classify).
+    wording: 'Failed to fetch jwks_uri from %q: %v',
+    releases: '1.0.0+',
+    level: 'error',
+    source: RESOLVER,
     re: new RegExp(`Failed to fetch jwks_uri from ${Q}: (.*)$`),
     path: 'push',
     build: (m) => {
-      const url = m[1] ?? '';
-      const out: PatternResult = { url, cause: m[2] ?? '' };
-      if (url.endsWith(DISCOVERY_PATH)) out.issuer = url.slice(0, -DISCOVERY_PATH.length);
-      return out;
+      const found = url(m);
+      if (found.url?.endsWith(DISCOVERY_PATH)) found.issuer = found.url.slice(0, -DISCOVERY_PATH.length);
+      return found;
     },
   },
   {
-    // "Failed to get jwks URI from issuer", older "Failed to jwks URI from" (push path)
-    re: new RegExp(`Failed to (?:get )?jwks URI from (?:issuer )?${Q}: (.*)$`),
+    // 1.0–1.3: the error drops the whole Policy for the service (GetConsolidateAuthenticationPolicy); 1.4–1.9 ignore it.
+    wording: 'Failed to get jwks_uri for issuer %q: %v',
+    releases: '1.0.0–1.9.x',
+    level: 'warn',
+    source: RESOLVER,
+    re: new RegExp(`Failed to get jwks_uri for issuer ${Q}: (.*)$`),
     path: 'push',
-    build: (m) => ({ issuer: m[1], cause: m[2] ?? '' }),
+    build: issuer,
   },
   {
-    // ≥1.29 "from jwks URI", ≤1.28 "from" (push path)
+    wording: 'Failed to get jwks URI from issuer %q: %v',
+    releases: '1.27.0+',
+    level: 'error',
+    source: RESOLVER,
+    re: new RegExp(`Failed to (?:get )?jwks URI from (?:issuer )?${Q}: (.*)$`),
+    path: 'push',
+    build: issuer,
+  },
+  {
+    wording: 'Failed to jwks URI from %q: %v',
+    releases: '1.10.0–1.26.x',
+    level: 'error',
+    source: RESOLVER,
+    re: new RegExp(`Failed to (?:get )?jwks URI from (?:issuer )?${Q}: (.*)$`),
+    path: 'push',
+    build: issuer,
+  },
+  {
+    wording: 'Failed to fetch pubkey from %q: %v',
+    releases: '1.0.0–1.0.8, 1.1.0–1.1.8',
+    level: 'error',
+    source: RESOLVER,
+    re: new RegExp(`Failed to fetch pubkey from ${Q}: (.*)$`),
+    path: 'push',
+    build: url,
+  },
+  {
+    wording: 'Failed to fetch public key from jwks URI %q: %v',
+    releases: '1.27.0+',
+    level: 'error',
+    source: RESOLVER,
     re: new RegExp(`Failed to fetch public key from (?:jwks URI )?${Q}: (.*)$`),
     path: 'push',
-    build: (m) => ({ url: m[1], cause: m[2] ?? '' }),
+    build: url,
+  },
+  {
+    wording: 'Failed to fetch public key from %q: %v',
+    releases: '1.0.9, 1.1.9–1.26.x',
+    level: 'error',
+    source: RESOLVER,
+    re: new RegExp(`Failed to fetch public key from (?:jwks URI )?${Q}: (.*)$`),
+    path: 'push',
+    build: url,
   },
   {
     // Only the refresh path retries (ISTIO-JWT §3.1).
-    re: new RegExp(`Failed to GET from ${Q}: (.*?)(?:\\. Retry in \\S+)?$`),
+    wording: 'Failed to GET from %q: %s. Retry in %v',
+    releases: '1.8.0+',
+    level: 'warn',
+    source: RESOLVER,
+    re: new RegExp(`Failed to GET from ${Q}: (.*?)(?:\\. Retry in .+)?$`),
     path: 'refresh',
-    build: (m) => ({ url: m[1], cause: m[2] ?? '' }),
+    build: url,
   },
   {
+    // Only the refresh path retries (ISTIO-JWT §3.1).
+    wording: 'Failed to GET from %q: %s. Retry in %d seconds',
+    releases: '1.0.9, 1.1.9–1.7.x',
+    level: 'warn',
+    source: RESOLVER,
+    re: new RegExp(`Failed to GET from ${Q}: (.*?)(?:\\. Retry in .+)?$`),
+    path: 'refresh',
+    build: url,
+  },
+  {
+    wording: 'Failed to refresh JWT public key from %q: %v',
+    releases: '1.0.9, 1.1.9+',
+    level: 'error',
+    source: RESOLVER,
     re: new RegExp(`Failed to refresh JWT public key from ${Q}: (.*)$`),
     path: 'refresh',
-    build: (m) => ({ url: m[1], cause: m[2] ?? '' }),
+    build: url,
   },
   {
+    // The refresher drops the cached entry; the next push fetches again (and logs "Failed to fetch pubkey" if it fails).
+    wording: 'Cannot fetch JWT public key from %q, %v',
+    releases: '1.0.0–1.0.8, 1.1.0–1.1.8',
+    level: 'error',
+    source: RESOLVER,
+    re: new RegExp(`Cannot fetch JWT public key from ${Q}, (.*)$`),
+    path: 'refresh',
+    build: url,
+  },
+  {
+    wording: 'Failed to resolve Jwks from issuer %q: %v',
+    releases: '1.10.0+',
+    level: 'error',
+    source: RESOLVER,
     re: new RegExp(`Failed to resolve Jwks from issuer ${Q}: (.*)$`),
     path: 'refresh',
-    build: (m) => ({ issuer: m[1], cause: m[2] ?? '' }),
+    build: issuer,
   },
   {
-    // No CA bundle: every fetch fails, on both paths.
+    // An error text (fmt.Errorf), found inside the lines above; alone only in hand-written or other logs.
+    wording: 'pilot does not support fetch public key through https endpoint %q',
+    releases: '1.0.0+',
+    level: 'error',
+    source: RESOLVER,
     re: new RegExp(`pilot does not support fetch public key through https endpoint ${Q}`),
     path: 'push',
     build: (m) => ({ url: m[1], cause: 'istiod has no CA bundle to fetch https key URLs' }),
   },
   {
     // PILOT_JWT_ENABLE_REMOTE_JWKS=envoy with no cluster for the key host (scope authn)
+    wording: 'Failed to look up Envoy cluster %v. Please create ServiceEntry to register external JWKs server or set PILOT_JWT_ENABLE_REMOTE_JWKS to hybrid/istiod mode.',
+    releases: '1.15.6–1.15.7, 1.18.0+',
+    level: 'error',
+    source: 'pilot/pkg/security/authn/policy_applier.go',
     re: /Failed to look up Envoy cluster (.*?)\. Please create ServiceEntry/,
     path: 'remote',
     build: (m) => {
       const detail = m[1] ?? '';
       const out: PatternResult = { cause: `${REMOTE_JWKS_CAUSE}: ${detail}` };
-      const url = /https?:\/\/[^\s"]+/.exec(detail)?.[0];
-      if (url) out.url = url;
+      const found = /https?:\/\/[^\s"]+/.exec(detail)?.[0];
+      if (found) out.url = found;
       return out;
     },
   },
@@ -165,13 +294,16 @@ const PATTERNS: { re: RegExp; path: FetchPath; build: (m: RegExpExecArray) => Pa
 
 const placeholderPath = (path: FetchPath): boolean => path === 'fallback' || path === 'push';
 
-/** Go's http client wraps errors as `Get "<url>": <cause>`: the inner cause is what the user acts on. */
+/**
+ * Go's http client wraps errors as `Get "<url>": <cause>` (Go 1.14+ quotes the URL in url.Error; Pilot 1.0–1.4,
+ * built with older Go, prints `Get <url>: <cause>`): the inner cause is what the user acts on.
+ */
 function simplifyCause(cause: string): string {
-  return cause.replace(/^(?:Get|Post|GET) "[^"]*": /, '').trim();
+  return cause.replace(/^(?:Get|Post|GET) (?:"[^"]*"|\S+): /, '').trim();
 }
 
 export function matchKeyFetchFailure(msg: string): FetchFailureMatch | undefined {
-  for (const { re, path, build } of PATTERNS) {
+  for (const { re, path, build } of FETCH_WORDINGS) {
     const m = re.exec(msg);
     if (!m) continue;
     const found = build(m);

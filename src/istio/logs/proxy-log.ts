@@ -9,6 +9,7 @@ import type { AccessLogSummary, ProxyJwtConfigSigns } from '../../model/index.js
 import { placeholderMarkersIn } from '../jwks-summary.js';
 import { redactLine } from '../../lib/redact.js';
 import { AccessLogParser, parseAccessLogLine } from './access-log.js';
+import { LOADED_CONFIG_MARKER, continuesDump, dumpText, parseJwtConfigDump } from './jwt-config-dump.js';
 import { linesOf } from './log-prefix.js';
 
 /** At most this many lines per list: the check needs the fact and an example, not the whole log. */
@@ -16,10 +17,6 @@ export const MAX_SIGNS_PER_KIND = 10;
 /** Longest line kept, in characters (a JwtAuthConfig dump inlines whole key sets). */
 export const SIGN_MAX_CHARS = 400;
 
-const LOADED_CONFIG = /Loaded JwtAuthConfig:/;
-const RULE_START = /(?:rules|providers)\s*\{/g;
-const ISSUER = /issuer:\s*"((?:[^"\\]|\\.)*)"/;
-const INLINE_JWKS = /local_jwks\s*\{\s*inline_string:\s*"((?:[^"\\]|\\.)*)"/;
 const LISTENER_REJECTED = /(?:Listener rejected|rejected: Error adding\/updating listener)/;
 const JWKS_CONFIG_ERROR = /(?:has invalid local jwks|Invalid inline jwks for issuer|jwt_authn[^\n]*(?:invalid|rejected))/i;
 const REMOTE_FETCH_FAILED = /(?:fetch pubkey \[uri = [^\]]*\][^\n]*failed|Jwks remote fetch is failed)/;
@@ -29,22 +26,6 @@ const short = (line: string): string => {
   return clean.length > SIGN_MAX_CHARS ? `${clean.slice(0, SIGN_MAX_CHARS - 1)}…` : clean;
 };
 
-/** Undoes protobuf text-format escaping of an inline_string (`\"` → `"`, `\\` → `\`, `\n`). */
-function unescapeProtoString(s: string): string {
-  return s.replace(/\\(["'\\nrt])/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' })[c] ?? c);
-}
-
-function jwksHasKeys(inline: string): boolean {
-  try {
-    const doc: unknown = JSON.parse(unescapeProtoString(inline));
-    if (typeof doc !== 'object' || doc === null) return false;
-    const keys = (doc as Record<string, unknown>)['keys'];
-    return Array.isArray(keys) && keys.length > 0;
-  } catch {
-    return false;
-  }
-}
-
 export class ProxyConfigScanner {
   private readonly signs: ProxyJwtConfigSigns = {
     loadedConfigs: [],
@@ -53,9 +34,18 @@ export class ProxyConfigScanner {
     placeholderKeys: [],
   };
 
+  /** The `Loaded JwtAuthConfig` dump being read: its lines so far and its (shortened) first line. */
+  private dump: { text: string[]; line: string } | undefined;
+
   /** Feeds one non-access line. */
   push(line: string): void {
-    if (LOADED_CONFIG.test(line)) this.loaded(line);
+    if (this.dump && continuesDump(line)) {
+      this.dump.text.push(dumpText(line));
+      for (const marker of placeholderMarkersIn(line)) this.add(this.signs.placeholderKeys, marker);
+      return;
+    }
+    this.closeDump();
+    if (line.includes(LOADED_CONFIG_MARKER)) this.dump = { text: [line], line: short(line) };
     if ((LISTENER_REJECTED.test(line) && /jwks|jwt/i.test(line)) || JWKS_CONFIG_ERROR.test(line)) {
       this.add(this.signs.listenerRejections, short(line));
     }
@@ -63,29 +53,28 @@ export class ProxyConfigScanner {
     for (const marker of placeholderMarkersIn(line)) this.add(this.signs.placeholderKeys, marker);
   }
 
+  /** An access line (not fed here) is a new log entry: it ends an open dump. */
+  endEntry(): void {
+    this.closeDump();
+  }
+
+  /** The signs so far; a dump still open (the read ended inside it) counts only for its complete rules. */
   result(): ProxyJwtConfigSigns {
+    this.closeDump();
     return {
-      loadedConfigs: this.signs.loadedConfigs.map((c) => ({ ...c })),
+      loadedConfigs: this.signs.loadedConfigs.map((c) => ({ ...c, ...(c.kids ? { kids: [...c.kids] } : {}) })),
       listenerRejections: [...this.signs.listenerRejections],
       remoteFetchFailures: [...this.signs.remoteFetchFailures],
       placeholderKeys: [...this.signs.placeholderKeys],
     };
   }
 
-  private loaded(line: string): void {
-    const starts = [...line.matchAll(RULE_START)].map((m) => m.index ?? 0);
-    const segments = starts.length > 0 ? starts.map((s, i) => line.slice(s, starts[i + 1])) : [line];
-    for (const segment of segments) {
-      if (this.signs.loadedConfigs.length >= MAX_SIGNS_PER_KIND) return;
-      const issuer = ISSUER.exec(segment)?.[1];
-      const inline = INLINE_JWKS.exec(segment)?.[1];
-      const config: ProxyJwtConfigSigns['loadedConfigs'][number] = {
-        hasLocalJwks: inline !== undefined && inline !== '' && jwksHasKeys(inline),
-        line: short(line),
-      };
-      if (issuer !== undefined) config.issuer = unescapeProtoString(issuer);
-      this.signs.loadedConfigs.push(config);
+  private closeDump(): void {
+    if (!this.dump) return;
+    for (const config of parseJwtConfigDump(this.dump.text.join('\n'), this.dump.line)) {
+      if (this.signs.loadedConfigs.length < MAX_SIGNS_PER_KIND) this.signs.loadedConfigs.push(config);
     }
+    this.dump = undefined;
   }
 
   private add(list: string[], value: string): void {
@@ -96,8 +85,9 @@ export class ProxyConfigScanner {
 export function scanProxyLog(text: string): ProxyJwtConfigSigns {
   const scanner = new ProxyConfigScanner();
   for (const line of linesOf(text)) {
-    if (line.trim() === '' || parseAccessLogLine(line, { refusalsOnly: true })) continue;
-    scanner.push(line);
+    if (line.trim() === '') continue;
+    if (parseAccessLogLine(line, { refusalsOnly: true })) scanner.endEntry();
+    else scanner.push(line);
   }
   return scanner.result();
 }
@@ -110,7 +100,8 @@ export function summariseProxyLog(text: string): { access: AccessLogSummary; jwt
     if (line.trim() === '') continue;
     const entry = parseAccessLogLine(line, { refusalsOnly: true });
     access.pushParsed(line, entry);
-    if (!entry) scanner.push(line);
+    if (entry) scanner.endEntry();
+    else scanner.push(line);
   }
   return { access: access.summary(), jwtConfig: scanner.result() };
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { matchKeyFetchFailure, parseIstiodLine, scanIstiodLog } from '../../../src/istio/logs/istiod-log.js';
+import { FETCH_WORDINGS, matchKeyFetchFailure, parseIstiodLine, scanIstiodLog } from '../../../src/istio/logs/istiod-log.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../../fixtures/logs/${name}`, import.meta.url), 'utf8');
 
@@ -104,5 +104,68 @@ describe('scanIstiodLog by release', () => {
   it('keeps a discovery failure that no refresh line follows on the push path', () => {
     const ev = scanIstiodLog('2026-11-29T10:02:00.000001Z\terror\tmodel\tFailed to fetch jwks_uri from "https://other.example/.well-known/openid-configuration": status 404, message x');
     expect(ev.fetchFailures).toEqual([expect.objectContaining({ placeholder: true, count: 1 })]);
+  });
+});
+
+/**
+ * One test per row of the release table, each line built from the row's Go format string as Pilot/istiod prints it:
+ * `<RFC 3339 time>\t<level>\t[<scope>\t]<message>` — jwks_resolver.go logs in scope "model", the authn plugin / policy
+ * appliers in the default scope, which prints no scope column (istio/istio 1.0.6 pkg/log/scope.go: nameToEmit is
+ * empty for the default scope).
+ */
+describe('FETCH_WORDINGS: the release table, one row at a time', () => {
+  const ISS = 'https://accounts.example.com';
+  const URI = 'https://www.googleapis.com/oauth2/v3/certs';
+  const ERR = 'Get https://www.googleapis.com/oauth2/v3/certs: dial tcp: lookup www.googleapis.com on 10.96.0.10:53: no such host';
+  /** Arguments in the order of each wording's verbs; the test fails for a row without an entry here. */
+  const ARGS: Record<string, string[]> = {
+    'JWKS fetch failed for issuer %s (%s), using public-only JWKS with discarded private key - JWT requests will be rejected': [ISS, URI],
+    'The JWKS key is not yet fetched for issuer %s (%s), using a fake JWKS for now': [ISS, URI],
+    'Failed to fetch jwt public key from issuer %q, jwks uri %q: %s': [ISS, URI, ERR],
+    'Failed to fetch jwt public key from %q: %s': [URI, ERR],
+    'Failed to fetch jwt public key from %q': [URI],
+    'Failed to fetch jwks_uri from %q: %v': [`${ISS}/.well-known/openid-configuration`, ERR],
+    'Failed to get jwks_uri for issuer %q: %v': [ISS, ERR],
+    'Failed to get jwks URI from issuer %q: %v': [ISS, ERR],
+    'Failed to jwks URI from %q: %v': [ISS, ERR],
+    'Failed to fetch pubkey from %q: %v': [URI, ERR],
+    'Failed to fetch public key from jwks URI %q: %v': [URI, ERR],
+    'Failed to fetch public key from %q: %v': [URI, ERR],
+    'Failed to GET from %q: %s. Retry in %v': [URI, ERR, '1s'],
+    'Failed to GET from %q: %s. Retry in %d seconds': [URI, ERR, '1'],
+    'Failed to refresh JWT public key from %q: %v': [URI, ERR],
+    'Cannot fetch JWT public key from %q, %v': [URI, ERR],
+    'Failed to resolve Jwks from issuer %q: %v': [ISS, ERR],
+    'pilot does not support fetch public key through https endpoint %q': [URI],
+    'Failed to look up Envoy cluster %v. Please create ServiceEntry to register external JWKs server or set PILOT_JWT_ENABLE_REMOTE_JWKS to hybrid/istiod mode.': [`${URI} not found`],
+  };
+  const sprintf = (format: string, args: string[]): string => {
+    let i = 0;
+    return format.replace(/%[qsvd]/g, (verb) => {
+      const arg = args[i++] ?? '';
+      return verb === '%q' ? JSON.stringify(arg) : arg;
+    });
+  };
+
+  it.each(FETCH_WORDINGS.map((row) => [row.releases, row.wording, row] as const))('%s: %s', (_releases, wording, row) => {
+    const args = ARGS[wording];
+    if (!args) throw new Error(`no test arguments for the wording ${wording}`);
+    const scope = row.source.startsWith('pilot/pkg/model/') ? 'model\t' : row.path === 'remote' ? 'authn\t' : '';
+    const line = `2018-07-04T19:13:31.204512Z\t${row.level}\t${scope}${sprintf(wording, args)}`;
+    const { fetchFailures } = scanIstiodLog(`2018-07-04T19:13:30.101203Z\tinfo\tVersion root@x-docker.io/istio-1.0.6\n${line}\n`);
+    expect(fetchFailures).toHaveLength(1);
+    const f = fetchFailures[0];
+    const named = [f?.url, f?.issuer].filter(Boolean).join(' ');
+    // Every row names what failed: the key URL or the issuer (remote mode: the URL inside the cluster error).
+    expect(named).toMatch(/issuer|jwks_uri from|jwks URI from %q/.test(wording) ? ISS : URI);
+    expect(f?.time).toBe('2018-07-04T19:13:31.204512Z');
+    expect(f?.placeholder).toBe(row.path === 'fallback' || row.path === 'push');
+    if (args.includes(ERR)) expect(f?.cause).toBe('dial tcp: lookup www.googleapis.com on 10.96.0.10:53: no such host');
+    expect(row.re.test(sprintf(wording, args))).toBe(true);
+  });
+
+  it('does not read the 1.0–1.2 tail-less notice as the 1.3–1.9 one, nor the reverse', () => {
+    expect(matchKeyFetchFailure(`Failed to fetch jwt public key from "${URI}"`)?.cause).toMatch(/pushed an empty key set/);
+    expect(matchKeyFetchFailure(`Failed to fetch jwt public key from "${URI}": boom`)?.cause).toBe('boom');
   });
 });
