@@ -16,7 +16,7 @@ export interface Config {
   accessFile?: string;
   fetchTimeoutMs: number;
   logLines: number;
-  /** Port of the small health/metrics server of app and worker. */
+  /** Port of the small health/metrics server: default 9464 for the app, 9465 for the worker. */
   healthPort: number;
   /** Diagnoses run at once in one process (worker concurrency, or in-process mode). */
   concurrency: number;
@@ -25,7 +25,8 @@ export interface Config {
 }
 
 export const DEFAULT_PORT = 3000;
-export const DEFAULT_HEALTH_PORT = 9464;
+/** Distinct per role, so `jwtcheck app` and `jwtcheck worker` run side by side on one host with their defaults. */
+export const DEFAULT_HEALTH_PORTS = { app: 9464, worker: 9465 } as const;
 export const DEFAULT_FETCH_TIMEOUT_MS = 5000;
 export const DEFAULT_LOG_LINES = 500;
 export const DEFAULT_ROOT_NAMESPACE = 'istio-system';
@@ -96,7 +97,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     accessFile: text('JWTCHECK_ACCESS_FILE'),
     fetchTimeoutMs: int('JWTCHECK_FETCH_TIMEOUT_MS', DEFAULT_FETCH_TIMEOUT_MS, 100, 120_000),
     logLines: int('JWTCHECK_LOG_LINES', DEFAULT_LOG_LINES, 0, MAX_LOG_LINES),
-    healthPort: int('HEALTH_PORT', DEFAULT_HEALTH_PORT, 0, 65535),
+    healthPort: int('HEALTH_PORT', options.role === 'worker' ? DEFAULT_HEALTH_PORTS.worker : DEFAULT_HEALTH_PORTS.app, 0, 65535),
     concurrency: int('JWTCHECK_CONCURRENCY', DEFAULT_CONCURRENCY, 1, 64),
     cluster: text('JWTCHECK_CLUSTER'),
   };

@@ -59,15 +59,22 @@ export async function startWorker(config: Readonly<Config>, deps: WorkerDeps = {
   });
   let health: HealthServer | undefined;
   if (deps.health !== false) {
-    health = await startHealthServer({
-      port: config.healthPort,
-      readiness: {
-        redis: async () => {
-          await connection.ping();
+    try {
+      health = await startHealthServer({
+        port: config.healthPort,
+        readiness: {
+          redis: async () => {
+            await connection.ping();
+          },
         },
-      },
-      registry: metrics.registry,
-    });
+        registry: metrics.registry,
+      });
+    } catch (err) {
+      // The consumer and its connection are already open: left behind, they keep the process alive.
+      await worker.close(true);
+      connection.disconnect();
+      throw err;
+    }
   }
   await worker.waitUntilReady();
   logger.info({ queue: queueLocation(cluster).label, concurrency: config.concurrency }, 'jwtcheck worker started');
