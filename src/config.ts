@@ -15,6 +15,8 @@ export interface Config {
   rootNamespace: string;
   accessFile?: string;
   fetchTimeoutMs: number;
+  /** One deadline for all Kubernetes requests of a diagnosis (CLI: --timeout overrides it). */
+  kubeTimeoutMs: number;
   logLines: number;
   /** Port of the small health/metrics server: default 9464 for the app, 9465 for the worker. */
   healthPort: number;
@@ -28,6 +30,9 @@ export const DEFAULT_PORT = 3000;
 /** Distinct per role, so `jwtcheck app` and `jwtcheck worker` run side by side on one host with their defaults. */
 export const DEFAULT_HEALTH_PORTS = { app: 9464, worker: 9465 } as const;
 export const DEFAULT_FETCH_TIMEOUT_MS = 5000;
+/** A healthy API answers a diagnosis' dozen reads in well under a second; 10 s is kubectl-like patience. */
+export const DEFAULT_KUBE_TIMEOUT_MS = 10_000;
+export const MAX_KUBE_TIMEOUT_MS = 600_000;
 export const DEFAULT_LOG_LINES = 500;
 export const DEFAULT_ROOT_NAMESPACE = 'istio-system';
 export const DEFAULT_CONCURRENCY = 4;
@@ -96,6 +101,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     rootNamespace: text('ISTIO_ROOT_NAMESPACE') ?? DEFAULT_ROOT_NAMESPACE,
     accessFile: text('JWTCHECK_ACCESS_FILE'),
     fetchTimeoutMs: int('JWTCHECK_FETCH_TIMEOUT_MS', DEFAULT_FETCH_TIMEOUT_MS, 100, 120_000),
+    kubeTimeoutMs: int('JWTCHECK_KUBE_TIMEOUT_MS', DEFAULT_KUBE_TIMEOUT_MS, 100, MAX_KUBE_TIMEOUT_MS),
     logLines: int('JWTCHECK_LOG_LINES', DEFAULT_LOG_LINES, 0, MAX_LOG_LINES),
     healthPort: int('HEALTH_PORT', options.role === 'worker' ? DEFAULT_HEALTH_PORTS.worker : DEFAULT_HEALTH_PORTS.app, 0, 65535),
     concurrency: int('JWTCHECK_CONCURRENCY', DEFAULT_CONCURRENCY, 1, 64),

@@ -21,7 +21,6 @@ const EXIT_OK = 0;
 const EXIT_CHECK_FAILED = 1;
 const EXIT_COULD_NOT_RUN = 3;
 const YAML_FILE = /\.(ya?ml|json)$/i;
-const KUBE_REQUEST_TIMEOUT_MS = 10_000;
 
 export async function runDiagnose(args: DiagnoseArgs, io: CliIo): Promise<number> {
   const config = loadConfig(io.env, { role: 'cli' });
@@ -32,7 +31,7 @@ export async function runDiagnose(args: DiagnoseArgs, io: CliIo): Promise<number
       : LiveClusterSource.fromKubeconfig({
           context: args.context,
           kubeconfigPath: io.env['KUBECONFIG'],
-          requestTimeoutMs: KUBE_REQUEST_TIMEOUT_MS,
+          requestTimeoutMs: args.timeoutMs ?? config.kubeTimeoutMs,
         });
   const fetcher: DocumentFetcher = args.issuerRecording
     ? RecordedFetcher.fromFile(args.issuerRecording)

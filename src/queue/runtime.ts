@@ -49,7 +49,7 @@ export function createDiagnosisRuntime(
         return LiveClusterSource.fromKubeconfig({
           ...(context !== undefined ? { context } : {}),
           ...(overrides.kubeconfigYaml !== undefined ? { kubeconfigYaml: overrides.kubeconfigYaml } : {}),
-          requestTimeoutMs: config.fetchTimeoutMs,
+          requestTimeoutMs: config.kubeTimeoutMs,
         });
       }),
     createFetcher: overrides.createFetcher ?? (() => new GuardedFetcher({ timeoutMs: config.fetchTimeoutMs })),

@@ -10,6 +10,7 @@ import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } fro
 import type { CheckResult, CheckStatus } from '../engine/check.js';
 import type { Report } from '../engine/report.js';
 import type { Target } from '../evidence/model.js';
+import { groupSharedErrors, sharedErrorHeadline, type SharedError } from './shared-errors.js';
 import { STATUS_MARKS } from './status-marks.js';
 
 export const MAX_BLOCKS_PER_MESSAGE = 50;
@@ -71,7 +72,11 @@ export function renderSummary(report: Report): SlackMessage | undefined {
   const order: CheckStatus[] = ['fail', 'error', 'warn'];
   const problems = order.flatMap((s) => report.checks.filter((c) => c.status === s));
   if (problems.length === 0) return undefined;
-  const lines = problems.map((c) => `${STATUS_MARKS[c.status]} *${escapeText(c.title)}*${c.subject ? ` (${escapeText(c.subject)})` : ''}`);
+  const lines = groupSharedErrors(problems).map(({ result: c, shared }) =>
+    shared
+      ? `${STATUS_MARKS.error} *${sharedErrorHeadline(shared)}*, all for the same reason (in the checklist below)`
+      : `${STATUS_MARKS[c.status]} *${escapeText(c.title)}*${c.subject ? ` (${escapeText(c.subject)})` : ''}`,
+  );
   const blocks: KnownBlock[] = [];
   let chunk: string[] = [`*What needs attention* (${problems.length}):`];
   for (const line of lines) {
@@ -88,10 +93,16 @@ export function renderSummary(report: Report): SlackMessage | undefined {
 /** The full checklist in catalogue order, split into messages of at most 50 blocks. */
 export function renderChecklist(report: Report): SlackMessage[] {
   const seen = new Map<string, number>();
-  const blocks = report.checks.map((result) => {
-    const n = (seen.get(result.id) ?? 0) + 1;
-    seen.set(result.id, n);
-    return section(resultText(result), checkBlockId(result.id, n));
+  const blockIdOf = (id: string) => {
+    const n = (seen.get(id) ?? 0) + 1;
+    seen.set(id, n);
+    return checkBlockId(id, n);
+  };
+  // Checks stopped by one shared error are one block, under the block id of the first of them.
+  const blocks = groupSharedErrors(report.checks).map(({ result, shared }) => {
+    if (!shared) return section(resultText(result), blockIdOf(result.id));
+    const ids = shared.results.map((r) => blockIdOf(r.id));
+    return section(sharedErrorText(shared), ids[0] ?? 'check:shared');
   });
   const pages: KnownBlock[][] = [];
   let page: KnownBlock[] = [];
@@ -123,6 +134,15 @@ export function resultText(result: CheckResult): string {
   const lines = [`${STATUS_MARKS[result.status]} *${escapeText(result.title)}*${subject}`, escapeText(result.detail)];
   if (result.fix && result.status !== 'pass' && result.status !== 'skip') lines.push(`*Fix:* ${escapeText(result.fix)}`);
   if (result.docs && (result.status === 'fail' || result.status === 'warn')) lines.push(`<${result.docs}|Docs>`);
+  return truncate(lines.join('\n'));
+}
+
+function sharedErrorText(shared: SharedError): string {
+  const lines = [
+    `${STATUS_MARKS.error} *${sharedErrorHeadline(shared)}*, all for the same reason: ${shared.ids.map((id) => `\`${id}\``).join(', ')}`,
+    escapeText(shared.detail),
+  ];
+  if (shared.fix) lines.push(`*Fix:* ${escapeText(shared.fix)}`);
   return truncate(lines.join('\n'));
 }
 
