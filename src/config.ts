@@ -22,6 +22,9 @@ export interface Config {
   healthPort: number;
   /** Diagnoses run at once in one process (worker concurrency, or in-process mode). */
   concurrency: number;
+  /** Worker only: how long a job's lock lasts without renewal, and how often stalled jobs are looked for. */
+  jobLockMs: number;
+  stalledCheckMs: number;
   /** Worker only: serve `/jwtcheck … --cluster NAME` (queue jwtcheck:NAME) instead of the default queue. */
   cluster?: string;
 }
@@ -36,6 +39,13 @@ export const MAX_KUBE_TIMEOUT_MS = 600_000;
 export const DEFAULT_LOG_LINES = 500;
 export const DEFAULT_ROOT_NAMESPACE = 'istio-system';
 export const DEFAULT_CONCURRENCY = 4;
+/**
+ * A killed worker's job is resumed once its lock has run out and a stalled check has seen it twice: at worst
+ * lock + 2 × check = 25 s (BullMQ's defaults, 30 s + 30 s, took about 69 s). BullMQ renews the lock every half
+ * lock (7.5 s), so a live diagnosis is only taken for stalled if its event loop stalls that long.
+ */
+export const DEFAULT_JOB_LOCK_MS = 15_000;
+export const DEFAULT_STALLED_CHECK_MS = 5_000;
 const MAX_LOG_LINES = 10_000;
 const JOB_KEY_BYTES = 32;
 
@@ -105,6 +115,8 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     logLines: int('JWTCHECK_LOG_LINES', DEFAULT_LOG_LINES, 0, MAX_LOG_LINES),
     healthPort: int('HEALTH_PORT', options.role === 'worker' ? DEFAULT_HEALTH_PORTS.worker : DEFAULT_HEALTH_PORTS.app, 0, 65535),
     concurrency: int('JWTCHECK_CONCURRENCY', DEFAULT_CONCURRENCY, 1, 64),
+    jobLockMs: int('JWTCHECK_JOB_LOCK_MS', DEFAULT_JOB_LOCK_MS, 500, 600_000),
+    stalledCheckMs: int('JWTCHECK_STALLED_CHECK_MS', DEFAULT_STALLED_CHECK_MS, 100, 600_000),
     cluster: text('JWTCHECK_CLUSTER'),
   };
   if (config.cluster !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(config.cluster)) {

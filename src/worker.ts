@@ -23,6 +23,7 @@ export interface WorkerDeps {
   runtime?: RuntimeOverrides;
   metrics?: Metrics;
   health?: boolean;
+  /** Override JWTCHECK_JOB_LOCK_MS / JWTCHECK_STALLED_CHECK_MS (tests). */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
 }
@@ -54,8 +55,8 @@ export async function startWorker(config: Readonly<Config>, deps: WorkerDeps = {
     runtime,
     concurrency: config.concurrency,
     logger,
-    ...(deps.lockDurationMs ? { lockDurationMs: deps.lockDurationMs } : {}),
-    ...(deps.stalledIntervalMs ? { stalledIntervalMs: deps.stalledIntervalMs } : {}),
+    lockDurationMs: deps.lockDurationMs ?? config.jobLockMs,
+    stalledIntervalMs: deps.stalledIntervalMs ?? config.stalledCheckMs,
   });
   let health: HealthServer | undefined;
   if (deps.health !== false) {
