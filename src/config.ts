@@ -22,11 +22,19 @@ export interface Config {
   healthPort: number;
   /** Diagnoses run at once in one process (worker concurrency, or in-process mode). */
   concurrency: number;
+  /** HTTP(S)_PROXY / NO_PROXY (lower case first, as curl and undici read them): for issuer fetches only. */
+  proxy: ProxySettings;
   /** Worker only: how long a job's lock lasts without renewal, and how often stalled jobs are looked for. */
   jobLockMs: number;
   stalledCheckMs: number;
   /** Worker only: serve `/jwtcheck … --cluster NAME` (queue jwtcheck:NAME) instead of the default queue. */
   cluster?: string;
+}
+
+export interface ProxySettings {
+  httpProxy?: string;
+  httpsProxy?: string;
+  noProxy?: string;
 }
 
 export const DEFAULT_PORT = 3000;
@@ -118,7 +126,12 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     jobLockMs: int('JWTCHECK_JOB_LOCK_MS', DEFAULT_JOB_LOCK_MS, 500, 600_000),
     stalledCheckMs: int('JWTCHECK_STALLED_CHECK_MS', DEFAULT_STALLED_CHECK_MS, 100, 600_000),
     cluster: text('JWTCHECK_CLUSTER'),
+    proxy: proxySettings(text),
   };
+  for (const [name, value] of [['HTTP_PROXY', config.proxy.httpProxy], ['HTTPS_PROXY', config.proxy.httpsProxy]] as const) {
+    // The value is not repeated: a proxy URL may carry a password.
+    if (value !== undefined && !/^https?:\/\/[^/]/i.test(value)) problems.push(`${name} must be an http:// or https:// URL such as http://proxy.corp:3128.`);
+  }
   if (config.cluster !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(config.cluster)) {
     problems.push(`JWTCHECK_CLUSTER must be a DNS-1123 name like "prod-eu" (got "${config.cluster}").`);
   }
@@ -126,4 +139,15 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     throw new JwtcheckError('config', `Configuration problems:\n- ${problems.join('\n- ')}`);
   }
   return Object.freeze(config);
+}
+
+function proxySettings(text: (name: string) => string | undefined): ProxySettings {
+  const httpProxy = text('http_proxy') ?? text('HTTP_PROXY');
+  const httpsProxy = text('https_proxy') ?? text('HTTPS_PROXY');
+  const noProxy = text('no_proxy') ?? text('NO_PROXY');
+  return {
+    ...(httpProxy !== undefined ? { httpProxy } : {}),
+    ...(httpsProxy !== undefined ? { httpsProxy } : {}),
+    ...(noProxy !== undefined ? { noProxy } : {}),
+  };
 }

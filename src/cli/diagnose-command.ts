@@ -35,7 +35,7 @@ export async function runDiagnose(args: DiagnoseArgs, io: CliIo): Promise<number
         });
   const fetcher: DocumentFetcher = args.issuerRecording
     ? RecordedFetcher.fromFile(args.issuerRecording)
-    : new GuardedFetcher({ timeoutMs: config.fetchTimeoutMs });
+    : new GuardedFetcher({ timeoutMs: config.fetchTimeoutMs, proxy: config.proxy });
   const report = await diagnose({
     target: { service: args.service, namespace: args.namespace, cluster: source.name },
     source,

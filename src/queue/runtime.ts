@@ -52,7 +52,7 @@ export function createDiagnosisRuntime(
           requestTimeoutMs: config.kubeTimeoutMs,
         });
       }),
-    createFetcher: overrides.createFetcher ?? (() => new GuardedFetcher({ timeoutMs: config.fetchTimeoutMs })),
+    createFetcher: overrides.createFetcher ?? (() => new GuardedFetcher({ timeoutMs: config.fetchTimeoutMs, proxy: config.proxy })),
     encryptionKey,
     rootNamespace: config.rootNamespace,
     logLines: config.logLines,
