@@ -46,8 +46,8 @@ COPY --from=build /app/dist ./dist
 # The bundle `jwtcheck demo` runs with no cluster.
 COPY examples ./examples
 USER 10001:10001
-# 3000: Slack HTTP mode (/slack/events); 9464: /healthz, /readyz, /metrics (HEALTH_PORT).
-EXPOSE 3000 9464
+# 3000: Slack HTTP mode (/slack/events); /healthz, /readyz, /metrics on HEALTH_PORT: 9464 (app), 9465 (worker).
+EXPOSE 3000 9464 9465
 # No HEALTHCHECK: Kubernetes probes /healthz and /readyz on the health port; compose relies on restart.
 ENTRYPOINT ["node", "dist/src/cli.js"]
 CMD ["app"]

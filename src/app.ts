@@ -8,6 +8,7 @@ import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Config } from './config.js';
 import { JwtcheckError } from './errors.js';
 import { startHealthServer, type HealthServer } from './health/health-server.js';
+import { describeListenError } from './lib/listen-errors.js';
 import { createLogger, maskSecrets, type Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { DiagnosisDispatcher, TokenStash } from './queue/dispatcher.js';
@@ -111,7 +112,11 @@ export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   let port: number | undefined;
   let health: HealthServer | undefined;
   try {
-    const server = await app.start(config.slack.appToken ? config.slack.port : { port: config.slack.port, ...(deps.host ? { host: deps.host } : {}) });
+    const server = await app
+      .start(config.slack.appToken ? config.slack.port : { port: config.slack.port, ...(deps.host ? { host: deps.host } : {}) })
+      .catch((err: unknown) => {
+        throw describeListenError(err, 'PORT', config.slack.port);
+      });
     const address = server?.address?.();
     port = typeof address === 'object' && address !== null ? (address as AddressInfo).port : undefined;
     if (deps.health !== false) {

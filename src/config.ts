@@ -16,21 +16,45 @@ export interface Config {
   rootNamespace: string;
   accessFile?: string;
   fetchTimeoutMs: number;
+  /** One deadline for all Kubernetes requests of a diagnosis (CLI: --timeout overrides it). */
+  kubeTimeoutMs: number;
   logLines: number;
-  /** Port of the small health/metrics server of app and worker. */
+  /** Port of the small health/metrics server: default 9464 for the app, 9465 for the worker. */
   healthPort: number;
   /** Diagnoses run at once in one process (worker concurrency, or in-process mode). */
   concurrency: number;
+  /** HTTP(S)_PROXY / NO_PROXY (lower case first, as curl and undici read them): for issuer fetches only. */
+  proxy: ProxySettings;
+  /** Worker only: how long a job's lock lasts without renewal, and how often stalled jobs are looked for. */
+  jobLockMs: number;
+  stalledCheckMs: number;
   /** Worker only: serve `/jwtcheck … --cluster NAME` (queue jwtcheck:NAME) instead of the default queue. */
   cluster?: string;
 }
 
+export interface ProxySettings {
+  httpProxy?: string;
+  httpsProxy?: string;
+  noProxy?: string;
+}
+
 export const DEFAULT_PORT = 3000;
-export const DEFAULT_HEALTH_PORT = 9464;
+/** Distinct per role, so `jwtcheck app` and `jwtcheck worker` run side by side on one host with their defaults. */
+export const DEFAULT_HEALTH_PORTS = { app: 9464, worker: 9465 } as const;
 export const DEFAULT_FETCH_TIMEOUT_MS = 5000;
+/** A healthy API answers a diagnosis' dozen reads in well under a second; 10 s is kubectl-like patience. */
+export const DEFAULT_KUBE_TIMEOUT_MS = 10_000;
+export const MAX_KUBE_TIMEOUT_MS = 600_000;
 export const DEFAULT_LOG_LINES = 500;
 export const DEFAULT_ROOT_NAMESPACE = 'istio-system';
 export const DEFAULT_CONCURRENCY = 4;
+/**
+ * A killed worker's job is resumed once its lock has run out and a stalled check has seen it twice: at worst
+ * lock + 2 × check = 25 s (BullMQ's defaults, 30 s + 30 s, took about 69 s). BullMQ renews the lock every half
+ * lock (7.5 s), so a live diagnosis is only taken for stalled if its event loop stalls that long.
+ */
+export const DEFAULT_JOB_LOCK_MS = 15_000;
+export const DEFAULT_STALLED_CHECK_MS = 5_000;
 const MAX_LOG_LINES = 10_000;
 const JOB_KEY_BYTES = 32;
 
@@ -96,11 +120,19 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     rootNamespace: text('ISTIO_ROOT_NAMESPACE') ?? DEFAULT_ROOT_NAMESPACE,
     accessFile: text('JWTCHECK_ACCESS_FILE'),
     fetchTimeoutMs: int('JWTCHECK_FETCH_TIMEOUT_MS', DEFAULT_FETCH_TIMEOUT_MS, 100, 120_000),
+    kubeTimeoutMs: int('JWTCHECK_KUBE_TIMEOUT_MS', DEFAULT_KUBE_TIMEOUT_MS, 100, MAX_KUBE_TIMEOUT_MS),
     logLines: int('JWTCHECK_LOG_LINES', DEFAULT_LOG_LINES, 0, MAX_LOG_LINES),
-    healthPort: int('HEALTH_PORT', DEFAULT_HEALTH_PORT, 0, 65535),
+    healthPort: int('HEALTH_PORT', options.role === 'worker' ? DEFAULT_HEALTH_PORTS.worker : DEFAULT_HEALTH_PORTS.app, 0, 65535),
     concurrency: int('JWTCHECK_CONCURRENCY', DEFAULT_CONCURRENCY, 1, 64),
+    jobLockMs: int('JWTCHECK_JOB_LOCK_MS', DEFAULT_JOB_LOCK_MS, 500, 600_000),
+    stalledCheckMs: int('JWTCHECK_STALLED_CHECK_MS', DEFAULT_STALLED_CHECK_MS, 100, 600_000),
     cluster: text('JWTCHECK_CLUSTER'),
+    proxy: proxySettings(text),
   };
+  for (const [name, value] of [['HTTP_PROXY', config.proxy.httpProxy], ['HTTPS_PROXY', config.proxy.httpsProxy]] as const) {
+    // The value is not repeated: a proxy URL may carry a password.
+    if (value !== undefined && !/^https?:\/\/[^/]/i.test(value)) problems.push(`${name} must be an http:// or https:// URL such as http://proxy.corp:3128.`);
+  }
   if (config.cluster !== undefined && !isValidCluster(config.cluster)) {
     problems.push(`JWTCHECK_CLUSTER must be a cluster name like "prod-eu" (${CLUSTER_RULE}; got "${config.cluster}").`);
   }
@@ -108,4 +140,15 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     throw new JwtcheckError('config', `Configuration problems:\n- ${problems.join('\n- ')}`);
   }
   return Object.freeze(config);
+}
+
+function proxySettings(text: (name: string) => string | undefined): ProxySettings {
+  const httpProxy = text('http_proxy') ?? text('HTTP_PROXY');
+  const httpsProxy = text('https_proxy') ?? text('HTTPS_PROXY');
+  const noProxy = text('no_proxy') ?? text('NO_PROXY');
+  return {
+    ...(httpProxy !== undefined ? { httpProxy } : {}),
+    ...(httpsProxy !== undefined ? { httpsProxy } : {}),
+    ...(noProxy !== undefined ? { noProxy } : {}),
+  };
 }

@@ -24,6 +24,7 @@ export interface WorkerDeps {
   runtime?: RuntimeOverrides;
   metrics?: Metrics;
   health?: boolean;
+  /** Override JWTCHECK_JOB_LOCK_MS / JWTCHECK_STALLED_CHECK_MS (tests). */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
 }
@@ -55,20 +56,27 @@ export async function startWorker(config: Readonly<Config>, deps: WorkerDeps = {
     runtime,
     concurrency: config.concurrency,
     logger,
-    ...(deps.lockDurationMs ? { lockDurationMs: deps.lockDurationMs } : {}),
-    ...(deps.stalledIntervalMs ? { stalledIntervalMs: deps.stalledIntervalMs } : {}),
+    lockDurationMs: deps.lockDurationMs ?? config.jobLockMs,
+    stalledIntervalMs: deps.stalledIntervalMs ?? config.stalledCheckMs,
   });
   let health: HealthServer | undefined;
   if (deps.health !== false) {
-    health = await startHealthServer({
-      port: config.healthPort,
-      readiness: {
-        redis: async () => {
-          await connection.ping();
+    try {
+      health = await startHealthServer({
+        port: config.healthPort,
+        readiness: {
+          redis: async () => {
+            await connection.ping();
+          },
         },
-      },
-      registry: metrics.registry,
-    });
+        registry: metrics.registry,
+      });
+    } catch (err) {
+      // The consumer and its connection are already open: left behind, they keep the process alive.
+      await worker.close(true);
+      connection.disconnect();
+      throw err;
+    }
   }
   await worker.waitUntilReady();
   logger.info({ queue: queueLocation(cluster).label, concurrency: config.concurrency }, 'jwtcheck worker started');

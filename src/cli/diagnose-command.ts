@@ -18,7 +18,6 @@ import type { DiagnoseArgs } from './parse-args.js';
 import { readTokenFile } from './read-input.js';
 
 const YAML_FILE = /\.(ya?ml|json)$/i;
-const KUBE_REQUEST_TIMEOUT_MS = 10_000;
 
 export async function runDiagnose(args: DiagnoseArgs, io: CliIo): Promise<number> {
   const config = loadConfig(io.env, { role: 'cli' });
@@ -29,11 +28,11 @@ export async function runDiagnose(args: DiagnoseArgs, io: CliIo): Promise<number
       : LiveClusterSource.fromKubeconfig({
           context: args.context,
           kubeconfigPath: io.env['KUBECONFIG'],
-          requestTimeoutMs: KUBE_REQUEST_TIMEOUT_MS,
+          requestTimeoutMs: args.timeoutMs ?? config.kubeTimeoutMs,
         });
   const fetcher: DocumentFetcher = args.issuerRecording
     ? RecordedFetcher.fromFile(args.issuerRecording)
-    : new GuardedFetcher({ timeoutMs: config.fetchTimeoutMs });
+    : new GuardedFetcher({ timeoutMs: config.fetchTimeoutMs, proxy: config.proxy });
   const report = await diagnose({
     target: { service: args.service, namespace: args.namespace, cluster: source.name },
     source,

@@ -3,6 +3,7 @@
  * the next flag, which node:util parseArgs cannot express. Pure: returns a command or a usage error.
  */
 import { NAME_RULE, isValidName } from '../lib/names.js';
+import { MAX_KUBE_TIMEOUT_MS } from '../config.js';
 import { JwtcheckError } from '../errors.js';
 
 export interface DiagnoseArgs {
@@ -14,6 +15,8 @@ export interface DiagnoseArgs {
   json: boolean;
   context?: string;
   logLines?: number;
+  /** --timeout: the deadline for the diagnosis' Kubernetes requests (overrides JWTCHECK_KUBE_TIMEOUT_MS). */
+  timeoutMs?: number;
   files: string[];
   logs: string[];
   /** Recorded issuer answers for offline runs (extra to the contract). */
@@ -31,13 +34,16 @@ export type CliCommand =
 
 export const USAGE = `Usage:
   jwtcheck diagnose <service> <namespace> [--token JWT | --token-file PATH|-] [--json]
-                    [--context NAME] [--log-lines N] [--files PATH... [--logs PATH...]]
+                    [--context NAME] [--log-lines N] [--timeout DURATION] [--files PATH... [--logs PATH...]]
   jwtcheck decode [JWT | -] [--json]
   jwtcheck demo [--json]
   jwtcheck app | worker
 Exit codes: 0 no check failed, 1 a check failed, 2 usage error, 3 the diagnosis could not run.`;
 
 const MAX_LOG_LINES = 10_000;
+/** kubectl's --request-timeout spelling: a number with ms, s or m; a bare number is seconds. */
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)?$/;
+const DURATION_UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
 
 const usage = (message: string) => new JwtcheckError('usage', `${message}\n\n${USAGE}`);
 
@@ -81,6 +87,7 @@ function parseDiagnose(rest: readonly string[]): DiagnoseArgs {
     json: 'bool',
     context: 'one',
     'log-lines': 'one',
+    timeout: 'one',
     files: 'many',
     logs: 'many',
     'issuer-recording': 'one',
@@ -105,10 +112,19 @@ function parseDiagnose(rest: readonly string[]): DiagnoseArgs {
       throw usage(`--log-lines must be a whole number from 0 to ${MAX_LOG_LINES}.`);
     }
   }
+  let timeoutMs: number | undefined;
+  if (flags.timeout !== undefined) {
+    const match = DURATION.exec(flags.timeout as string);
+    timeoutMs = match ? Math.round(Number(match[1]) * DURATION_UNIT_MS[(match[2] ?? 's') as keyof typeof DURATION_UNIT_MS]) : undefined;
+    if (timeoutMs === undefined || timeoutMs < 100 || timeoutMs > MAX_KUBE_TIMEOUT_MS) {
+      throw usage(`--timeout must be a duration from 100ms to ${MAX_KUBE_TIMEOUT_MS / 60_000}m, like 10s or 500ms (got "${flags.timeout as string}").`);
+    }
+  }
   return {
     command: 'diagnose',
     service,
     namespace,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     token: flags.token as string | undefined,
     tokenFile: flags['token-file'] as string | undefined,
     json: flags.json === true,

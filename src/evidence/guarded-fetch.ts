@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ReadableStream } from 'node:stream/web';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent, EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import type { ProxySettings } from '../config.js';
 import type { DocumentFetcher } from '../model/document-fetcher.js';
 import type { FetchedDocument } from '../model/index.js';
 import { JwtcheckError, isJwtcheckError } from '../errors.js';
@@ -15,6 +16,11 @@ import type { ResolveAll } from '../lib/url-guard.js';
  * exchange, a size cap). Uses undici's own fetch with its own Agent (STACK §4): the Agent's
  * `connect.lookup` checks DNS answers at connect time; IP literals are checked by `checkUrl` first.
  * The Agent passes no `ca`, so Node's trust store, and with it NODE_EXTRA_CA_CERTS, stays in force.
+ *
+ * With HTTPS_PROXY/HTTP_PROXY set (and the host not in NO_PROXY), requests go through undici's
+ * EnvHttpProxyAgent: the proxy resolves the issuer's name, so the connect-time DNS check cannot see
+ * that answer. What still holds: IP literals and every redirect target are refused by `checkUrl`
+ * before any request, and hosts in NO_PROXY are connected to directly, under the DNS check.
  */
 
 export const FETCH_TIMEOUT_MS = 5000;
@@ -29,6 +35,8 @@ export interface GuardedFetcherOptions {
   userAgent?: string;
   /** DNS resolution under the guard; defaults to dns.lookup. Tests inject a resolver that rebinds. */
   resolve?: ResolveAll;
+  /** From config.proxy; passed explicitly so that only loadConfig reads the environment. */
+  proxy?: ProxySettings;
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -40,7 +48,7 @@ export class GuardedFetcher implements DocumentFetcher {
   private readonly userAgent: string;
   // pipelining 0 = no keep-alive: a diagnosis makes a handful of requests, and idle pooled sockets
   // would only hold the process (and Jest) open after it.
-  private readonly agent: Agent;
+  private readonly agent: Dispatcher;
   /** One fetch per URL per diagnosis: the promise is cached, failures included. */
   private readonly cache = new Map<string, Promise<FetchedDocument>>();
   private requests = 0;
@@ -51,7 +59,13 @@ export class GuardedFetcher implements DocumentFetcher {
     this.maxBytes = options.maxBytes ?? FETCH_MAX_BYTES;
     this.maxRedirects = options.maxRedirects ?? FETCH_MAX_REDIRECTS;
     this.userAgent = options.userAgent ?? `jwtcheck/${packageVersion()}`;
-    this.agent = new Agent({ connect: { lookup: createGuardedLookup(options.resolve) }, pipelining: 0 });
+    const direct = { connect: { lookup: createGuardedLookup(options.resolve) }, pipelining: 0 };
+    const proxy = options.proxy;
+    this.agent =
+      proxy?.httpProxy !== undefined || proxy?.httpsProxy !== undefined
+        ? // '' rather than undefined: EnvHttpProxyAgent would read process.env for a missing one.
+          new EnvHttpProxyAgent({ ...direct, httpProxy: proxy.httpProxy ?? '', httpsProxy: proxy.httpsProxy ?? proxy.httpProxy ?? '', noProxy: proxy.noProxy ?? '' })
+        : new Agent(direct);
   }
 
   fetch(url: string): Promise<FetchedDocument> {

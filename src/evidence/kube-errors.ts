@@ -142,13 +142,13 @@ function qualify(resource: string, group: string): string {
   return slash < 0 ? `${resource}.${group}` : `${resource.slice(0, slash)}.${group}${resource.slice(slash)}`;
 }
 
-function describeCall(call: KubeCall): string {
+export function describeCall(call: KubeCall): string {
   const what = call.name === undefined ? call.resource : `${call.resource} ${call.name}`;
   const where = call.namespace === undefined ? '' : ` in namespace ${call.namespace}`;
   return `${call.verb} ${what}${where}`;
 }
 
-function isTimeout(err: unknown): boolean {
+export function isTimeout(err: unknown): boolean {
   return causeChain(err).some(
     (e) =>
       e.name === 'TimeoutError' ||

@@ -3,17 +3,22 @@ import { CoreV1Api, CustomObjectsApi, KubeConfig, Observable } from '@kubernetes
 import type { ConfigurationOptions, ObservableMiddleware, RequestContext, ResponseContext } from '@kubernetes/client-node';
 import type { ClusterSource, LogReadOptions } from '../model/cluster-source.js';
 import type { KubeObject } from '../model/index.js';
+import { DEFAULT_KUBE_TIMEOUT_MS } from '../config.js';
 import { JwtcheckError } from '../errors.js';
-import { isApiStatus, toKubeError } from './kube-errors.js';
+import { describeCall, isApiStatus, isTimeout, toKubeError } from './kube-errors.js';
 import type { KubeCall, KubeEndpoint } from './kube-errors.js';
+import { formatSeconds } from '../lib/time-words.js';
 
 /**
  * The live ClusterSource: read-only calls through @kubernetes/client-node, configured like kubectl
- * (KUBECONFIG, ~/.kube/config, then in-cluster). Every request carries its own timeout (the client
- * has none, STACK §3) and is counted, so a diagnosis can prove it made a small fixed number of calls.
+ * (KUBECONFIG, ~/.kube/config, then in-cluster). All requests share one deadline, started by the first
+ * (the client has none, STACK §3): a hung API ends the diagnosis after that time, not after one timeout
+ * per wave of requests. Requests are counted, so a diagnosis can prove it made a small fixed number.
  */
 
-export const KUBE_REQUEST_TIMEOUT_MS = 10_000;
+export const KUBE_REQUEST_TIMEOUT_MS = DEFAULT_KUBE_TIMEOUT_MS;
+/** Pending calls named in the deadline sentence; the rest are counted. */
+const NAMED_PENDING_CALLS = 3;
 /** Names are only used to suggest near names for a typo; a namespace with more is unusual. */
 const SERVICE_NAMES_LIMIT = 500;
 /** Context name loadFromCluster() gives the service-account config. */
@@ -27,6 +32,7 @@ export interface LiveClusterSourceOptions {
   kubeconfigPath?: string;
   /** Kubeconfig text (tests). */
   kubeconfigYaml?: string;
+  /** The deadline for all requests of this source (one diagnosis), from its first request. */
   requestTimeoutMs?: number;
 }
 
@@ -36,6 +42,10 @@ export class LiveClusterSource implements ClusterSource {
   private readonly custom: CustomObjectsApi;
   private readonly endpoint: KubeEndpoint;
   private requests = 0;
+  private deadline: AbortSignal | undefined;
+  private readonly pending = new Set<KubeCall>();
+  /** Built once when the deadline fires, so every check it stopped shows the same sentence. */
+  private deadlineError: JwtcheckError | undefined;
 
   static fromKubeconfig(options: LiveClusterSourceOptions = {}): LiveClusterSource {
     const kc = new KubeConfig();
@@ -134,7 +144,7 @@ export class LiveClusterSource implements ClusterSource {
     const call: KubeCall = { verb: 'list', resource: `${plural}.${group}`, ...(namespace !== undefined ? { namespace } : {}) };
     for (const version of versions) {
       try {
-        const list: unknown = await this.send((opts) =>
+        const list: unknown = await this.send(call, (opts) =>
           namespace === undefined
             ? this.custom.listClusterCustomObject({ group, version, plural }, opts)
             : this.custom.listNamespacedCustomObject({ group, version, namespace, plural }, opts),
@@ -146,7 +156,7 @@ export class LiveClusterSource implements ClusterSource {
         // 404 here means this group/version or kind is not served: try the next version. Only here:
         // for core reads a 404 is an answer about the object, not about the API.
         if (isApiStatus(err, 404)) continue;
-        throw toKubeError(err, call, this.endpoint);
+        throw this.failure(err, call);
       }
     }
     return undefined;
@@ -155,7 +165,7 @@ export class LiveClusterSource implements ClusterSource {
   async readPodLog(namespace: string, pod: string, container: string, options: LogReadOptions): Promise<string> {
     const call: KubeCall = { verb: 'get', resource: 'pods/log', namespace, name: pod };
     try {
-      const text: unknown = await this.send((opts) =>
+      const text: unknown = await this.send(call, (opts) =>
         this.core.readNamespacedPodLog(
           { name: pod, namespace, container, tailLines: options.tailLines, limitBytes: options.limitBytes },
           opts,
@@ -174,19 +184,18 @@ export class LiveClusterSource implements ClusterSource {
           cause: err,
         });
       }
-      throw toKubeError(err, call, this.endpoint);
+      throw this.failure(err, call);
     }
   }
 
   // ------------------------------------------------------------------ plumbing
 
-  /** Per-request timeout + counting, as call-time middleware (it must return the client's Observable). */
+  /** The shared deadline + counting, as call-time middleware (it must return the client's Observable). */
   private options(): ConfigurationOptions {
-    const timeoutMs = this.endpoint.timeoutMs;
     const middleware: ObservableMiddleware = {
       pre: (ctx: RequestContext) => {
         this.requests += 1;
-        ctx.setSignal(AbortSignal.timeout(timeoutMs));
+        ctx.setSignal(this.deadlineSignal());
         return new Observable(Promise.resolve(ctx));
       },
       post: (rsp: ResponseContext) => new Observable(Promise.resolve(rsp)),
@@ -194,25 +203,55 @@ export class LiveClusterSource implements ClusterSource {
     return { middleware: [middleware], middlewareMergeStrategy: 'append' };
   }
 
+  private deadlineSignal(): AbortSignal {
+    if (this.deadline === undefined) {
+      this.deadline = AbortSignal.timeout(this.endpoint.timeoutMs);
+      // The calls still waiting at that moment are the ones to name.
+      this.deadline.addEventListener('abort', () => (this.deadlineError = this.deadlineSentence([...this.pending])), { once: true });
+    }
+    return this.deadline;
+  }
+
+  private deadlineSentence(calls: KubeCall[]): JwtcheckError {
+    const named = calls.slice(0, NAMED_PENDING_CALLS).map(describeCall);
+    const more = calls.length > named.length ? ` and ${calls.length - named.length} more` : '';
+    const waiting = named.length > 0 ? ` (still waiting for ${named.join(', ')}${more})` : '';
+    return new JwtcheckError(
+      'timeout',
+      `The Kubernetes API at ${this.endpoint.server} did not answer within ${formatSeconds(this.endpoint.timeoutMs)}${waiting}: check the cluster's health and your network, or allow more time with --timeout or JWTCHECK_KUBE_TIMEOUT_MS.`,
+    );
+  }
+
+  /** A request stopped by the shared deadline gets the one deadline sentence; anything else is mapped as usual. */
+  private failure(err: unknown, call: KubeCall): JwtcheckError {
+    if (this.deadline?.aborted === true && isTimeout(err)) return this.deadlineError ?? this.deadlineSentence([call]);
+    return toKubeError(err, call, this.endpoint);
+  }
+
   /** Unmapped: for callers that treat some statuses as answers before mapping the rest. */
-  private send<T>(fn: (opts: ConfigurationOptions) => Promise<T>): Promise<T> {
-    return fn(this.options());
+  private async send<T>(call: KubeCall, fn: (opts: ConfigurationOptions) => Promise<T>): Promise<T> {
+    this.pending.add(call);
+    try {
+      return await fn(this.options());
+    } finally {
+      this.pending.delete(call);
+    }
   }
 
   private async run<T>(call: KubeCall, fn: (opts: ConfigurationOptions) => Promise<T>): Promise<T> {
     try {
-      return await fn(this.options());
+      return await this.send(call, fn);
     } catch (err) {
-      throw toKubeError(err, call, this.endpoint);
+      throw this.failure(err, call);
     }
   }
 
   private async readOrUndefined<T>(call: KubeCall, fn: (opts: ConfigurationOptions) => Promise<T>): Promise<T | undefined> {
     try {
-      return await fn(this.options());
+      return await this.send(call, fn);
     } catch (err) {
       if (isApiStatus(err, 404)) return undefined;
-      throw toKubeError(err, call, this.endpoint);
+      throw this.failure(err, call);
     }
   }
 }

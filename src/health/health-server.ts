@@ -1,10 +1,11 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { describeListenError } from '../lib/listen-errors.js';
 import { maskSecrets } from '../lib/logger.js';
 
 /**
- * The small HTTP server of both app and worker on HEALTH_PORT (default 9464): Kubernetes probes and
+ * The small HTTP server of both app and worker on HEALTH_PORT (default 9464 app, 9465 worker): Kubernetes probes and
  * Prometheus. It is separate from the Slack port so that probes and scrapes never go through Bolt's
  * signature check, and so the worker (which has no web stack) exposes the same three paths.
  *
@@ -59,7 +60,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(describeListenError(err, 'HEALTH_PORT', options.port)));
     server.listen(options.port, options.host, () => {
       server.off('error', reject);
       resolve();

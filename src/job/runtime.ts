@@ -49,10 +49,10 @@ export function createDiagnosisRuntime(
         return LiveClusterSource.fromKubeconfig({
           ...(context !== undefined ? { context } : {}),
           ...(overrides.kubeconfigYaml !== undefined ? { kubeconfigYaml: overrides.kubeconfigYaml } : {}),
-          requestTimeoutMs: config.fetchTimeoutMs,
+          requestTimeoutMs: config.kubeTimeoutMs,
         });
       }),
-    createFetcher: overrides.createFetcher ?? (() => new GuardedFetcher({ timeoutMs: config.fetchTimeoutMs })),
+    createFetcher: overrides.createFetcher ?? (() => new GuardedFetcher({ timeoutMs: config.fetchTimeoutMs, proxy: config.proxy })),
     encryptionKey,
     rootNamespace: config.rootNamespace,
     logLines: config.logLines,

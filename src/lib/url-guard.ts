@@ -2,6 +2,7 @@ import { BlockList, isIP } from 'node:net';
 import type { LookupAddress, LookupAllOptions, LookupOneOptions } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns';
 import { JwtcheckError } from '../errors.js';
+import { embeddedIpv4 } from './embedded-ipv4.js';
 
 /**
  * The SSRF guard for issuer documents (DESIGN §8). Policies in the cluster name the URLs we fetch, and
@@ -41,9 +42,6 @@ const BLOCKED_RANGES: readonly BlockedRange[] = [
   { network: 'fd00:ec2::254', prefix: 128, family: 'ipv6', reason: 'a cloud metadata address' },
   { network: '169.254.0.0', prefix: 16, family: 'ipv4', reason: 'a link-local address' },
   { network: 'fe80::', prefix: 10, family: 'ipv6', reason: 'a link-local address' },
-  // The same link-local range reached through NAT64 or 6to4.
-  { network: '64:ff9b::a9fe:0', prefix: 112, family: 'ipv6', reason: 'a link-local address' },
-  { network: '2002:a9fe::', prefix: 32, family: 'ipv6', reason: 'a link-local address' },
   { network: '0.0.0.0', prefix: 8, family: 'ipv4', reason: 'an unspecified address' },
   { network: '::', prefix: 128, family: 'ipv6', reason: 'an unspecified address' },
   { network: '224.0.0.0', prefix: 4, family: 'ipv4', reason: 'a multicast address' },
@@ -58,14 +56,21 @@ const blockLists = BLOCKED_RANGES.map((range) => {
 });
 
 /**
- * Why `address` (an IP literal) must not be contacted, or undefined when it may be.
- * IPv4-mapped IPv6 (::ffff:169.254.169.254) is caught too: BlockList compares the embedded IPv4.
+ * Why `address` (an IP literal) must not be contacted, or undefined when it may be. An IPv6 address
+ * that carries an IPv4 one (mapped, compatible, NAT64, 6to4, Teredo: see embedded-ipv4.ts) is judged
+ * by that IPv4 address too, since that is the host it reaches.
  */
 export function blockedAddressReason(address: string): string | undefined {
   const version = isIP(address);
   if (version === 0) return undefined;
   const family = version === 4 ? 'ipv4' : 'ipv6';
-  return blockLists.find(({ list }) => list.check(address, family))?.reason;
+  const direct = blockLists.find(({ list }) => list.check(address, family))?.reason;
+  if (direct !== undefined || version === 4) return direct;
+  for (const inner of embeddedIpv4(address)) {
+    const reason = blockedAddressReason(inner);
+    if (reason !== undefined) return reason;
+  }
+  return undefined;
 }
 
 /**

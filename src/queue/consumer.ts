@@ -15,7 +15,7 @@ export interface ConsumerOptions {
   runtime: DiagnosisRuntime;
   concurrency: number;
   logger: Logger;
-  /** Shorter in tests; BullMQ defaults (30 s) otherwise. */
+  /** config.jobLockMs / stalledCheckMs (src/config.ts says why 15 s and 5 s); BullMQ's own defaults (30 s) when unset. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   /** Called on job state changes (metrics gauge). */

@@ -10,6 +10,7 @@ import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } fro
 import type { CheckResult, CheckStatus } from '../engine/check.js';
 import type { Report } from '../engine/report.js';
 import type { Target } from '../model/index.js';
+import { groupSharedErrors, sharedErrorHeadline, type SharedError } from './shared-errors.js';
 import { sparklineLine, timelineHeadline } from './timeline-text.js';
 import { STATUS_MARKS } from './status-marks.js';
 
@@ -74,7 +75,11 @@ export function renderSummary(report: Report): SlackMessage | undefined {
   const order: CheckStatus[] = ['fail', 'error', 'warn'];
   const problems = order.flatMap((s) => report.checks.filter((c) => c.status === s));
   if (problems.length === 0) return undefined;
-  const lines = problems.map((c) => `${STATUS_MARKS[c.status]} *${escapeText(c.title)}*${c.subject ? ` (${escapeText(c.subject)})` : ''}`);
+  const lines = groupSharedErrors(problems).map(({ result: c, shared }) =>
+    shared
+      ? `${STATUS_MARKS.error} *${sharedErrorHeadline(shared)}*, all for the same reason (in the checklist below)`
+      : `${STATUS_MARKS[c.status]} *${escapeText(c.title)}*${c.subject ? ` (${escapeText(c.subject)})` : ''}`,
+  );
   const blocks: KnownBlock[] = [];
   let chunk: string[] = [`*What needs attention* (${problems.length}):`];
   for (const line of lines) {
@@ -92,9 +97,23 @@ export function renderSummary(report: Report): SlackMessage | undefined {
 export function renderChecklist(report: Report): SlackMessage[] {
   const seen = new Map<string, number>();
   const spark = sparklineLine(report.timeline);
+  // DESIGN §7: one block per result (`check:<id>[:n]`). Checks stopped by one shared error keep their blocks,
+  // but only the first carries the sentence; the others point to it, so the reason is said once.
+  const firstOfGroup = new Map<CheckResult, SharedError>();
+  const laterInGroup = new Map<CheckResult, string>();
+  for (const entry of groupSharedErrors(report.checks)) {
+    if (!entry.shared) continue;
+    const [first, ...rest] = entry.shared.results;
+    if (first) firstOfGroup.set(first, entry.shared);
+    for (const r of rest) laterInGroup.set(r, first?.id ?? '');
+  }
   const blocks = report.checks.map((result) => {
     const n = (seen.get(result.id) ?? 0) + 1;
     seen.set(result.id, n);
+    const shared = firstOfGroup.get(result);
+    const sameAs = laterInGroup.get(result);
+    if (shared) return section(sharedErrorText(shared), checkBlockId(result.id, n));
+    if (sameAs !== undefined) return section(stoppedAlsoText(result, sameAs), checkBlockId(result.id, n));
     // The refusal sparkline goes with the access-log evidence it is drawn from.
     const withSpark = spark && result.id === 'proxy.responses' && n === 1 ? `\n\`${spark}\`` : '';
     return section(truncate(resultText(result) + withSpark), checkBlockId(result.id, n));
@@ -129,6 +148,21 @@ export function resultText(result: CheckResult): string {
   const lines = [`${STATUS_MARKS[result.status]} *${escapeText(result.title)}*${subject}`, escapeText(result.detail)];
   if (result.fix && result.status !== 'pass' && result.status !== 'skip') lines.push(`*Fix:* ${escapeText(result.fix)}`);
   if (result.docs && (result.status === 'fail' || result.status === 'warn')) lines.push(`<${result.docs}|Docs>`);
+  return truncate(lines.join('\n'));
+}
+
+/** A check stopped by the error already told in `firstId`'s block: its title and a pointer, not the sentence again. */
+function stoppedAlsoText(result: CheckResult, firstId: string): string {
+  const subject = result.subject ? ` (${escapeText(result.subject)})` : '';
+  return truncate(`${STATUS_MARKS[result.status]} *${escapeText(result.title)}*${subject}\nNot run: the same reason as \`${firstId}\` above.`);
+}
+
+function sharedErrorText(shared: SharedError): string {
+  const lines = [
+    `${STATUS_MARKS.error} *${sharedErrorHeadline(shared)}*, all for the same reason: ${shared.ids.map((id) => `\`${id}\``).join(', ')}`,
+    escapeText(shared.detail),
+  ];
+  if (shared.fix) lines.push(`*Fix:* ${escapeText(shared.fix)}`);
   return truncate(lines.join('\n'));
 }
 

@@ -1,5 +1,6 @@
 import type { CheckResult, CheckStatus } from '../engine/check.js';
 import type { Report } from '../engine/report.js';
+import { groupSharedErrors, sharedErrorHeadline, type SharedError } from './shared-errors.js';
 import { STATUS_MARKS } from './status-marks.js';
 import { sparklineLine, timelineHeadline } from './timeline-text.js';
 
@@ -36,9 +37,9 @@ export function renderTerminal(report: Report, options: TerminalOptions): string
   if (since) lines.push(`📈 ${since}`);
   lines.push('');
   const spark = sparklineLine(report.timeline);
-  for (const result of report.checks) {
-    lines.push(...renderResult(result, paint));
-    if (spark && result.id === 'proxy.responses') lines.push(paint('dim', `   ${spark}`));
+  for (const entry of groupSharedErrors(report.checks)) {
+    lines.push(...(entry.shared ? renderShared(entry.shared, report.verdict.summary, paint) : renderResult(entry.result, paint)));
+    if (spark && entry.result?.id === 'proxy.responses') lines.push(paint('dim', `   ${spark}`));
   }
   lines.push('');
   lines.push(
@@ -47,6 +48,14 @@ export function renderTerminal(report: Report, options: TerminalOptions): string
       .join(' · '),
   );
   return lines.join('\n') + '\n';
+}
+
+/** One entry for many checks stopped by the same error; its sentence is left out when the verdict line just said it. */
+function renderShared(shared: SharedError, verdictSummary: string, paint: (style: keyof typeof ANSI, text: string) => string): string[] {
+  const out = [`${STATUS_MARKS.error} ${paint('error', sharedErrorHeadline(shared))}, all for the same reason: ${shared.ids.join(', ')}`];
+  if (shared.detail !== verdictSummary) out.push(`   ${shared.detail}`);
+  if (shared.fix) out.push(paint('bold', `   fix: `) + shared.fix);
+  return out;
 }
 
 function renderResult(r: CheckResult, paint: (style: keyof typeof ANSI, text: string) => string): string[] {

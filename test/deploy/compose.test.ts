@@ -84,8 +84,13 @@ describe('.env.example', () => {
     'NODE_EXTRA_CA_CERTS',
   ];
 
-  it('sets every variable of DESIGN §6, plus HEALTH_PORT, JWTCHECK_CONCURRENCY and LOG_LEVEL', () => {
-    for (const name of [...designVars, 'HEALTH_PORT', 'JWTCHECK_CONCURRENCY', 'LOG_LEVEL']) expect([name, entries.has(name)]).toEqual([name, true]);
+  it('sets every variable of DESIGN §6, plus JWTCHECK_CONCURRENCY and LOG_LEVEL', () => {
+    for (const name of [...designVars, 'JWTCHECK_CONCURRENCY', 'LOG_LEVEL']) expect([name, entries.has(name)]).toEqual([name, true]);
+  });
+
+  it('documents HEALTH_PORT without setting it: app and worker read this one file and need different ports', () => {
+    expect(entries.has('HEALTH_PORT')).toBe(false);
+    expect(text).toMatch(/Default 9464 for the app, 9465 for the worker[^\n]*\n(#[^\n]*\n)*# HEALTH_PORT=\n/);
   });
 
   it('explains each variable in a comment just above it', () => {
@@ -111,7 +116,8 @@ describe('.env.example', () => {
     expect(config.redisUrl).toBe('redis://redis:6379');
     expect(config.fetchTimeoutMs).toBe(5000);
     expect(config.logLines).toBe(500);
-    expect(config.healthPort).toBe(9464);
+    expect(config.healthPort).toBe(9465);
+    expect(loadConfig(env, { role: 'app' }).healthPort).toBe(9464);
     expect(loadConfig(env, { role: 'app' }).slack.port).toBe(3000);
   });
 });

@@ -156,7 +156,9 @@ describe('health server', () => {
   it('closes with a keep-alive connection still open, and refuses a busy port', async () => {
     server = await startHealthServer({ port: 0, host: '127.0.0.1', readiness: {}, registry: createMetrics().registry });
     await get(server, '/healthz'); // fetch keeps the socket alive
-    await expect(startHealthServer({ port: server.port, host: '127.0.0.1', readiness: {}, registry: createMetrics().registry })).rejects.toThrow(/EADDRINUSE/);
+    await expect(startHealthServer({ port: server.port, host: '127.0.0.1', readiness: {}, registry: createMetrics().registry })).rejects.toThrow(
+      `HEALTH_PORT ${server.port} is already in use`,
+    );
     await server.close();
     server = undefined;
   });

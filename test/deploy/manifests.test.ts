@@ -87,7 +87,8 @@ describe('kustomization', () => {
     };
     const worker = loadConfig({ ...env, ...secrets }, { role: 'worker' });
     expect(worker.redisUrl).toBe('redis://redis:6379');
-    expect(worker.healthPort).toBe(9464);
+    expect(worker.healthPort).toBe(9465);
+    expect(loadConfig({ ...env, ...secrets }, { role: 'app' }).healthPort).toBe(9464);
     expect(loadConfig({ ...env, ...secrets }, { role: 'app' }).slack.port).toBe(3000);
   });
 
@@ -175,9 +176,11 @@ describe('pod hardening', () => {
   });
 
   it('probes /healthz and /readyz on the health port and exposes the app on Service port 80 -> 3000', () => {
-    for (const name of ['jwtcheck-app', 'jwtcheck-worker']) {
-      const c = named('Deployment', name)['spec'].template.spec.containers[0] as Obj;
-      expect((c['ports'] as Obj[]).find((p) => p['name'] === 'health')?.['containerPort']).toBe(9464);
+    for (const [name, port] of [['jwtcheck-app', 9464], ['jwtcheck-worker', 9465]] as const) {
+      const d = named('Deployment', name)['spec'].template;
+      const c = d.spec.containers[0] as Obj;
+      expect((c['ports'] as Obj[]).find((p) => p['name'] === 'health')?.['containerPort']).toBe(port);
+      expect(d.metadata.annotations['prometheus.io/port']).toBe(String(port));
       expect(c['livenessProbe'].httpGet).toEqual({ path: '/healthz', port: 'health' });
       expect(c['readinessProbe'].httpGet).toEqual({ path: '/readyz', port: 'health' });
       expect(c['readinessProbe'].timeoutSeconds * 1000).toBeGreaterThan(2000); // the per-probe bound inside /readyz
@@ -261,7 +264,7 @@ describe('NetworkPolicy', () => {
 
   it('opens the app on 3000 and the health port, the worker on the health port only', () => {
     expect(ingressPorts(policyFor('app')).sort()).toEqual([3000, 9464]);
-    expect(ingressPorts(policyFor('worker'))).toEqual([9464]);
+    expect(ingressPorts(policyFor('worker'))).toEqual([9465]);
   });
 
   it('lets only app and worker reach Redis, and gives Redis no egress', () => {

@@ -22,7 +22,7 @@ describe('blockedAddressReason', () => {
     ['febf::1', 'a link-local address'],
     ['::ffff:169.254.169.254', 'a cloud metadata address'],
     ['::ffff:a9fe:a9fe', 'a cloud metadata address'],
-    ['64:ff9b::a9fe:a9fe', 'a link-local address'],
+    ['64:ff9b::a9fe:a9fe', 'a cloud metadata address'],
     ['0.0.0.0', 'an unspecified address'],
     ['::', 'an unspecified address'],
     ['224.0.0.1', 'a multicast address'],
