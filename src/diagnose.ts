@@ -4,7 +4,6 @@ import type { CheckResult } from './engine/check.js';
 import type { Report } from './engine/report.js';
 import { CHECKS } from './checks/index.js';
 import { collectEvidence, type EvidencePromises } from './evidence/collect.js';
-import { GuardedFetcher } from './evidence/guarded-fetch.js';
 import { EVIDENCE_SLOTS, type Evidence, type Target } from './model/index.js';
 import { DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_LOG_LINES, DEFAULT_ROOT_NAMESPACE } from './config.js';
 import type { Check, CheckContext } from './engine/check.js';
@@ -28,6 +27,8 @@ export interface DiagnoseOptions {
   logLines?: number;
   fetchTimeoutMs?: number;
   now?: Date;
+  /** Judge token times at this instant instead of now: a replayed snapshot's capture time. */
+  judgeAt?: Date;
   /** Called as each check result becomes known (live progress); order is not guaranteed. */
   onResult?: (result: CheckResult, progress: DiagnoseProgress) => void;
   signal?: AbortSignal;
@@ -48,12 +49,12 @@ export async function diagnose(options: DiagnoseOptions, checks: readonly Check[
   const promises = collectEvidence({
     target: options.target,
     source: options.source,
-    fetcher: options.fetcher ?? new GuardedFetcher({ timeoutMs: options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS }),
+    fetcher: options.fetcher ?? (await defaultFetcher(options.fetchTimeoutMs)),
     rawToken: options.token,
     rootNamespace: options.rootNamespace ?? DEFAULT_ROOT_NAMESPACE,
     logLines: options.logLines ?? DEFAULT_LOG_LINES,
   });
-  const ctx: CheckContext = { now: startedAt, clockSkewSeconds: CLOCK_SKEW_SECONDS, target: options.target };
+  const ctx: CheckContext = { now: options.judgeAt ?? startedAt, clockSkewSeconds: CLOCK_SKEW_SECONDS, target: options.target };
   const total = checks.length;
   let done = 0;
   const perCheck = await Promise.all(
@@ -75,7 +76,14 @@ export async function diagnose(options: DiagnoseOptions, checks: readonly Check[
     checks: results,
     counts: countStatuses(results),
     tokenFingerprint: promises.tokenDecoded.fingerprint,
+    ...(options.judgeAt ? { judgedAt: options.judgeAt.toISOString() } : {}),
   };
+}
+
+/** The live guarded fetcher, loaded only when used: undici is most of the code an offline replay would load. */
+async function defaultFetcher(timeoutMs = DEFAULT_FETCH_TIMEOUT_MS): Promise<DocumentFetcher> {
+  const { GuardedFetcher } = await import('./evidence/guarded-fetch.js');
+  return new GuardedFetcher({ timeoutMs });
 }
 
 /**

@@ -19,6 +19,8 @@ export interface Report {
   counts: Record<CheckStatus, number>;
   /** Fingerprint of the token the diagnosis used, if any (never the token). */
   tokenFingerprint?: string;
+  /** The instant times were judged at when it is not startedAt: a snapshot's capture time (extra to §4). */
+  judgedAt?: string;
 }
 
 export function countStatuses(results: readonly CheckResult[]): Record<CheckStatus, number> {

@@ -1,5 +1,6 @@
 import type { CheckResult, CheckStatus } from '../engine/check.js';
 import type { Report } from '../engine/report.js';
+import { ATTENTION_HEADING, needsAttention } from './attention.js';
 import { STATUS_MARKS } from './status-marks.js';
 
 export interface TerminalOptions {
@@ -26,12 +27,19 @@ export function renderTerminal(report: Report, options: TerminalOptions): string
   lines.push(
     paint('bold', `jwtcheck · ${target.service}.${target.namespace}`) +
       paint('dim', ` · cluster ${target.cluster} · ${report.durationMs} ms`) +
-      (report.tokenFingerprint ? paint('dim', ` · token ${report.tokenFingerprint}`) : ''),
+      (report.tokenFingerprint ? paint('dim', ` · token ${report.tokenFingerprint}`) : '') +
+      (report.judgedAt ? paint('dim', ` · times judged at ${report.judgedAt} (snapshot captured)`) : ''),
   );
   const verdictMark = verdict.status === 'pass' ? STATUS_MARKS.pass : STATUS_MARKS[verdict.status];
   const where = verdict.checkId ? `${verdict.checkId}: ` : '';
   lines.push(`${verdictMark} ${paint(verdict.status, verdict.status.toUpperCase())}  ${where}${verdict.summary}`);
   lines.push('');
+  const problems = needsAttention(report);
+  if (problems.length > 0) {
+    lines.push(paint('bold', `${ATTENTION_HEADING} (${problems.length}):`));
+    for (const c of problems) lines.push(`  ${STATUS_MARKS[c.status]} ${c.title}${c.subject ? ` (${c.subject})` : ''} ${paint('dim', `· ${c.id}`)}`);
+    lines.push('');
+  }
   for (const result of report.checks) lines.push(...renderResult(result, paint));
   lines.push('');
   lines.push(
