@@ -61,8 +61,9 @@ export async function runDiagnose(args: DiagnoseArgs, io: CliIo): Promise<number
 /** --files: the YAML and logs given, a folder's YAML and .log files, and the snapshot's capture time. */
 function offline(args: DiagnoseArgs, io: CliIo): Wired {
   const { yaml, logs } = expandFiles(args.files);
-  // A log named by --logs that the folder also gave is read once.
-  const logPaths = [...new Map([...logs, ...args.logs].map((p) => [resolve(p), p])).values()];
+  // --logs first: when two files are the same log, the one named explicitly is read. A log named by
+  // --logs that the folder also gave is read once.
+  const logPaths = [...new Map([...args.logs, ...logs].map((p) => [resolve(p), p])).values()];
   const source = SnapshotClusterSource.fromFiles(yaml, logPaths);
   for (const line of source.describeLogs()) io.stderr.write(`jwtcheck: log ${line}\n`);
   return { source, namespace: args.namespace ?? DEFAULT_NAMESPACE, judgeAt: source.capturedAt() };

@@ -172,7 +172,8 @@ function split(args: readonly string[], spec: CommandSpec): { flags: Flags; posi
       flags[option.long] = true;
     } else if (option.kind === 'one') {
       const value = inline ?? args[++i];
-      if (value === undefined || isOptionWord(value)) throw usage(`${shown} needs a value.`, help);
+      // As kubectl (pflag): the next word is the value, even "-1"; only a long option is taken for a forgotten value.
+      if (value === undefined || (inline === undefined && value.startsWith('--') && value.length > 2)) throw usage(`${shown} needs a value.`, help);
       if (flags[option.long] !== undefined) throw usage(`${shown} is given twice.`, help);
       if (option.choices && !option.choices.includes(value)) throw usage(`${shown} must be one of ${option.choices.join(', ')}, not "${value}".`, help);
       flags[option.long] = value;

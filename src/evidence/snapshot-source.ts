@@ -106,11 +106,20 @@ export class SnapshotClusterSource implements ClusterSource {
     return when;
   }
 
-  /** Which file became which log, in words: "httpbin.log → the istio-proxy log of pod httpbin-…". */
+  /**
+   * Which file became which log, in words ("httpbin.log → the istio-proxy log of pod httpbin-…"). A file
+   * that would be the same log as an earlier one is said to be unread: logFor takes the first.
+   */
   describeLogs(): string[] {
+    const first = new Map<string, SnapshotLog>();
     return this.logs.map((log) => {
+      const container = log.container ?? PROXY_CONTAINER;
+      const key = container === DISCOVERY_CONTAINER ? container : `${container}/${log.pod ?? '*'}`;
+      const taken = first.get(key);
+      if (taken) return `${log.source ?? '(unnamed)'} → not read: ${taken.source ?? 'an earlier file'} is already that log`;
+      first.set(key, log);
       const what =
-        log.container === DISCOVERY_CONTAINER
+        container === DISCOVERY_CONTAINER
           ? "istiod's log"
           : log.pod !== undefined
             ? `the istio-proxy log of pod ${log.pod}`
