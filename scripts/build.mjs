@@ -6,11 +6,12 @@
  * install and that crashes on Node 20 — and `--help` or `decode` load only what they use.
  */
 import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
-const outdir = `${root}dist`;
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist');
 rmSync(outdir, { recursive: true, force: true });
 
 const common = {
