@@ -2,7 +2,7 @@
  * Benchmark 6: cold start of the shipped command line (the esbuild bundle in dist/, what `npm install -g`
  * runs) against `node -e 0` in the same run. Every round starts each command once, in a rotating order,
  * so load on the shared machine hits all of them alike; the figure is the median wall time per command and
- * its ratio to the median `node -e 0`. Run alone with `tsx bench/cold-start.ts` (builds dist/ if missing);
+ * its ratio to the median `node -e 0`. Run alone with `npx tsx bench/cold-start.ts` (rebuilds dist/ first);
  * BENCH_CLI=path/to/cli.js measures another build (e.g. the tsc output of an older commit).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -34,10 +34,15 @@ export interface ColdStartResult {
   rows: ColdStartRow[];
 }
 
+/** The bundle of the current source (built now, < 1 s), or BENCH_CLI as it is. */
 function ensureBuilt(): string {
-  const cli = process.env['BENCH_CLI'] ?? `${ROOT}dist/cli.js`;
-  if (!existsSync(cli)) execFileSync(process.execPath, [`${ROOT}scripts/build.mjs`], { cwd: ROOT, stdio: 'inherit' });
-  return cli;
+  const given = process.env['BENCH_CLI'];
+  if (given !== undefined) {
+    if (!existsSync(given)) throw new Error(`BENCH_CLI=${given} does not exist.`);
+    return given;
+  }
+  execFileSync(process.execPath, [`${ROOT}scripts/build.mjs`], { cwd: ROOT, stdio: 'inherit' });
+  return `${ROOT}dist/cli.js`;
 }
 
 function timeOnce(args: readonly string[]): number {
