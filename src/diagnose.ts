@@ -4,9 +4,8 @@ import type { CheckResult } from './engine/check.js';
 import type { Report } from './engine/report.js';
 import { CHECKS } from './checks/index.js';
 import { collectEvidence, type EvidencePromises } from './evidence/collect.js';
-import { GuardedFetcher } from './evidence/guarded-fetch.js';
 import { EVIDENCE_SLOTS, type Evidence, type Target } from './model/index.js';
-import { DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_LOG_LINES, DEFAULT_ROOT_NAMESPACE } from './config.js';
+import { DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_LOG_LINES, DEFAULT_ROOT_NAMESPACE, type ProxySettings } from './config.js';
 import type { Check, CheckContext } from './engine/check.js';
 import { runCheck } from './engine/run-checks.js';
 import { buildRefusalTimeline } from './istio/refusal-timeline.js';
@@ -29,6 +28,10 @@ export interface DiagnoseOptions {
   logLines?: number;
   fetchTimeoutMs?: number;
   now?: Date;
+  /** Judge token times at this instant instead of now: a replayed snapshot's capture time. */
+  judgeAt?: Date;
+  /** HTTP(S)_PROXY / NO_PROXY for the default issuer fetcher (config.proxy). */
+  proxy?: ProxySettings;
   /** Called as each check result becomes known (live progress); order is not guaranteed. */
   onResult?: (result: CheckResult, progress: DiagnoseProgress) => void;
   signal?: AbortSignal;
@@ -49,12 +52,12 @@ export async function diagnose(options: DiagnoseOptions, checks: readonly Check[
   const promises = collectEvidence({
     target: options.target,
     source: options.source,
-    fetcher: options.fetcher ?? new GuardedFetcher({ timeoutMs: options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS }),
+    fetcher: options.fetcher ?? (await defaultFetcher(options.fetchTimeoutMs, options.proxy)),
     rawToken: options.token,
     rootNamespace: options.rootNamespace ?? DEFAULT_ROOT_NAMESPACE,
     logLines: options.logLines ?? DEFAULT_LOG_LINES,
   });
-  const ctx: CheckContext = { now: startedAt, clockSkewSeconds: CLOCK_SKEW_SECONDS, target: options.target };
+  const ctx: CheckContext = { now: options.judgeAt ?? startedAt, clockSkewSeconds: CLOCK_SKEW_SECONDS, target: options.target };
   const total = checks.length;
   let done = 0;
   const perCheck = await Promise.all(
@@ -85,7 +88,14 @@ export async function diagnose(options: DiagnoseOptions, checks: readonly Check[
     counts: countStatuses(results),
     tokenFingerprint: promises.tokenDecoded.fingerprint,
     ...(timeline ? { timeline } : {}),
+    ...(options.judgeAt ? { judgedAt: options.judgeAt.toISOString() } : {}),
   };
+}
+
+/** The live guarded fetcher, loaded only when used: undici is most of the code an offline replay would load. */
+async function defaultFetcher(timeoutMs = DEFAULT_FETCH_TIMEOUT_MS, proxy?: ProxySettings): Promise<DocumentFetcher> {
+  const { GuardedFetcher } = await import('./evidence/guarded-fetch.js');
+  return new GuardedFetcher({ timeoutMs, ...(proxy ? { proxy } : {}) });
 }
 
 /**

@@ -21,6 +21,8 @@ export interface Report {
   tokenFingerprint?: string;
   /** Refusals over the log tail's span and what changed just before (optional; absent without access lines). */
   timeline?: RefusalTimeline;
+  /** The instant times were judged at when it is not startedAt: a snapshot's capture time (extra to §4). */
+  judgedAt?: string;
 }
 
 export function countStatuses(results: readonly CheckResult[]): Record<CheckStatus, number> {

@@ -38,6 +38,8 @@ export interface LiveClusterSourceOptions {
 
 export class LiveClusterSource implements ClusterSource {
   readonly name: string;
+  /** The current context's namespace, as kubectl defaults `-n` to it (undefined when the context sets none). */
+  readonly contextNamespace: string | undefined;
   private readonly core: CoreV1Api;
   private readonly custom: CustomObjectsApi;
   private readonly endpoint: KubeEndpoint;
@@ -92,6 +94,7 @@ export class LiveClusterSource implements ClusterSource {
 
   constructor(kc: KubeConfig, name: string, requestTimeoutMs: number = KUBE_REQUEST_TIMEOUT_MS) {
     this.name = name;
+    this.contextNamespace = kc.getContextObject(kc.getCurrentContext())?.namespace || undefined;
     this.core = kc.makeApiClient(CoreV1Api);
     this.custom = kc.makeApiClient(CustomObjectsApi);
     this.endpoint = { server: kc.getCurrentCluster()?.server ?? '(no server)', context: name, timeoutMs: requestTimeoutMs };

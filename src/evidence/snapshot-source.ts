@@ -20,6 +20,9 @@ export { FROM_TEMPLATE_ANNOTATION };
 /** Marks the istiod pod made up so an istiod log file can be read: the log file's name. */
 export const FROM_LOG_ANNOTATION = 'jwtcheck.io/from-log';
 const DISCOVERY_CONTAINER = 'discovery';
+/** The record of when a snapshot was captured (see capturedAt). */
+export const SNAPSHOT_GROUP = 'jwtcheck.io';
+export const SNAPSHOT_KIND = 'Snapshot';
 const PROXY_CONTAINER = 'istio-proxy';
 /** Labels istiod pods carry in every release; selectors for istiod use one of them. */
 const ISTIOD_LABELS: Labels = { app: 'istiod', istio: 'pilot' };
@@ -86,6 +89,43 @@ export class SnapshotClusterSource implements ClusterSource {
 
   requestCount(): number {
     return 0;
+  }
+
+  /**
+   * When the snapshot was taken, if the files hold a record of it (examples/README.md):
+   * `apiVersion: jwtcheck.io/v1`, `kind: Snapshot`, `metadata.name`, `capturedAt: <RFC 3339 time>`.
+   */
+  capturedAt(): Date | undefined {
+    const record = this.objects.find((o) => o.kind === SNAPSHOT_KIND && groupOf(o) === SNAPSHOT_GROUP);
+    if (!record) return undefined;
+    const value = record['capturedAt'];
+    const when = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+    if (!when || Number.isNaN(when.getTime())) {
+      throw new JwtcheckError('usage', `Snapshot ${record.metadata?.name ?? ''} has no valid capturedAt: write it as an RFC 3339 time, e.g. 2026-11-29T10:05:00Z.`);
+    }
+    return when;
+  }
+
+  /**
+   * Which file became which log, in words ("httpbin.log → the istio-proxy log of pod httpbin-…"). A file
+   * that would be the same log as an earlier one is said to be unread: logFor takes the first.
+   */
+  describeLogs(): string[] {
+    const first = new Map<string, SnapshotLog>();
+    return this.logs.map((log) => {
+      const container = log.container ?? PROXY_CONTAINER;
+      const key = container === DISCOVERY_CONTAINER ? container : `${container}/${log.pod ?? '*'}`;
+      const taken = first.get(key);
+      if (taken) return `${log.source ?? '(unnamed)'} → not read: ${taken.source ?? 'an earlier file'} is already that log`;
+      first.set(key, log);
+      const what =
+        container === DISCOVERY_CONTAINER
+          ? "istiod's log"
+          : log.pod !== undefined
+            ? `the istio-proxy log of pod ${log.pod}`
+            : 'the istio-proxy log of every pod (no pod of that name)';
+      return `${log.source ?? '(unnamed)'} → ${what}`;
+    });
   }
 
   readService(namespace: string, name: string): Promise<KubeObject | undefined> {

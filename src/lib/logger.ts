@@ -1,4 +1,6 @@
 import { pino, type Logger } from 'pino';
+import { maskSecrets } from './redact.js';
+import { logFormat, prettyDestination } from './pretty-log.js';
 
 /**
  * The one logger. Redaction lives here, in the logger itself, so that no call site has to remember it:
@@ -27,22 +29,19 @@ export const REDACTED_PATHS = [
   '*.text',
 ];
 
-const JWT_LIKE = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.?[A-Za-z0-9_-]*/g;
-const BEARER = /(Bearer\s+)[^\s"']+/gi;
-const SLACK_TOKEN = /xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+/g;
-
-/** Masks anything token-like inside free text (error messages, log lines). */
-export function maskSecrets(text: string): string {
-  return text.replace(JWT_LIKE, '[jwt redacted]').replace(BEARER, '$1[redacted]').replace(SLACK_TOKEN, '[slack token redacted]');
-}
+export { maskSecrets };
 
 export interface LoggerOptions {
   level?: string;
   /** Where to write; defaults to stdout. Tests pass a stream to read what was logged. */
-  destination?: NodeJS.WritableStream;
+  destination?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** `json` or `pretty`; default LOG_FORMAT, else pretty when the destination is a terminal. */
+  format?: 'json' | 'pretty';
 }
 
 export function createLogger(name: string, options: LoggerOptions = {}): Logger {
+  const destination = options.destination ?? process.stdout;
+  const format = options.format ?? logFormat(process.env, destination);
   return pino(
     {
       name,
@@ -64,7 +63,7 @@ export function createLogger(name: string, options: LoggerOptions = {}): Logger 
         },
       },
     },
-    (options.destination ?? process.stdout) as pino.DestinationStream,
+    (format === 'pretty' ? prettyDestination(destination) : destination) as pino.DestinationStream,
   );
 }
 

@@ -3,17 +3,23 @@
  * Access logs do not carry tokens by default, but custom formats (%REQ(AUTHORIZATION)%, full paths
  * with ?access_token=) do, and debug lines print headers: assume any line may hold one.
  */
+import { maskJwts } from './jwt-shape.js';
 
-/** A JWT or JWE, or a fragment of one: base64url JSON always starts with `eyJ` (`{"`). */
-const JWT_SHAPED = /eyJ[A-Za-z0-9_-]{6,}(?:\.[A-Za-z0-9_-]*){0,4}/g;
 const AUTH_SCHEME = /\b(Bearer|Basic)(\s+)(?!\[)[^\s"',;]+/gi;
 const TOKEN_PARAM = /\b(access_token|id_token|refresh_token)=[^&\s"'#;]+/gi;
+const BEARER = /(Bearer\s+)[^\s"']+/gi;
+const SLACK_TOKEN = /xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+/g;
 
 export const REDACTED = '[redacted]';
 
 export function redactLine(line: string): string {
-  return line
-    .replace(AUTH_SCHEME, `$1$2${REDACTED}`)
-    .replace(TOKEN_PARAM, `$1=${REDACTED}`)
-    .replace(JWT_SHAPED, '[jwt redacted]');
+  return maskJwts(line.replace(AUTH_SCHEME, `$1$2${REDACTED}`).replace(TOKEN_PARAM, `$1=${REDACTED}`));
+}
+
+/**
+ * Masks anything token-like inside free text (error messages, log messages). Here, not in the logger, so
+ * the command line can mask its one-sentence errors without loading pino.
+ */
+export function maskSecrets(text: string): string {
+  return maskJwts(text).replace(BEARER, '$1[redacted]').replace(SLACK_TOKEN, '[slack token redacted]');
 }

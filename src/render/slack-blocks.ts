@@ -10,6 +10,7 @@ import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } fro
 import type { CheckResult, CheckStatus } from '../engine/check.js';
 import type { Report } from '../engine/report.js';
 import type { Target } from '../model/index.js';
+import { ATTENTION_HEADING, needsAttention } from './attention.js';
 import { groupSharedErrors, sharedErrorHeadline, type SharedError } from './shared-errors.js';
 import { sparklineLine, timelineHeadline } from './timeline-text.js';
 import { STATUS_MARKS } from './status-marks.js';
@@ -72,8 +73,7 @@ function renderDone(report: Report, withToken: boolean | undefined): SlackMessag
 
 /** A short reply listing what is wrong (❌/⚠️/🛑 first), posted before the full checklist; undefined when all is well. */
 export function renderSummary(report: Report): SlackMessage | undefined {
-  const order: CheckStatus[] = ['fail', 'error', 'warn'];
-  const problems = order.flatMap((s) => report.checks.filter((c) => c.status === s));
+  const problems = needsAttention(report);
   if (problems.length === 0) return undefined;
   const lines = groupSharedErrors(problems).map(({ result: c, shared }) =>
     shared
@@ -81,7 +81,7 @@ export function renderSummary(report: Report): SlackMessage | undefined {
       : `${STATUS_MARKS[c.status]} *${escapeText(c.title)}*${c.subject ? ` (${escapeText(c.subject)})` : ''}`,
   );
   const blocks: KnownBlock[] = [];
-  let chunk: string[] = [`*What needs attention* (${problems.length}):`];
+  let chunk: string[] = [`*${ATTENTION_HEADING}* (${problems.length}):`];
   for (const line of lines) {
     if ([...chunk, line].join('\n').length > MAX_SECTION_TEXT_CHARS) {
       blocks.push(section(chunk.join('\n'), `summary:${blocks.length + 1}`));

@@ -1,5 +1,6 @@
 import type { CheckResult, CheckStatus } from '../engine/check.js';
 import type { Report } from '../engine/report.js';
+import { ATTENTION_HEADING, needsAttention } from './attention.js';
 import { groupSharedErrors, sharedErrorHeadline, type SharedError } from './shared-errors.js';
 import { STATUS_MARKS } from './status-marks.js';
 import { sparklineLine, timelineHeadline } from './timeline-text.js';
@@ -28,7 +29,8 @@ export function renderTerminal(report: Report, options: TerminalOptions): string
   lines.push(
     paint('bold', `jwtcheck · ${target.service}.${target.namespace}`) +
       paint('dim', ` · cluster ${target.cluster} · ${report.durationMs} ms`) +
-      (report.tokenFingerprint ? paint('dim', ` · token ${report.tokenFingerprint}`) : ''),
+      (report.tokenFingerprint ? paint('dim', ` · token ${report.tokenFingerprint}`) : '') +
+      (report.judgedAt ? paint('dim', ` · times judged at ${report.judgedAt} (snapshot captured)`) : ''),
   );
   const verdictMark = verdict.status === 'pass' ? STATUS_MARKS.pass : STATUS_MARKS[verdict.status];
   const where = verdict.checkId ? `${verdict.checkId}: ` : '';
@@ -36,6 +38,15 @@ export function renderTerminal(report: Report, options: TerminalOptions): string
   const since = timelineHeadline(report.timeline);
   if (since) lines.push(`📈 ${since}`);
   lines.push('');
+  const problems = needsAttention(report);
+  if (problems.length > 0) {
+    lines.push(paint('bold', `${ATTENTION_HEADING} (${problems.length}):`));
+    for (const { result: c, shared } of groupSharedErrors(problems)) {
+      if (shared) lines.push(`  ${STATUS_MARKS.error} ${sharedErrorHeadline(shared)}, all for the same reason ${paint('dim', `· ${shared.ids.join(', ')}`)}`);
+      else lines.push(`  ${STATUS_MARKS[c.status]} ${c.title}${c.subject ? ` (${c.subject})` : ''} ${paint('dim', `· ${c.id}`)}`);
+    }
+    lines.push('');
+  }
   const spark = sparklineLine(report.timeline);
   for (const entry of groupSharedErrors(report.checks)) {
     lines.push(...(entry.shared ? renderShared(entry.shared, report.verdict.summary, paint) : renderResult(entry.result, paint)));

@@ -3,6 +3,7 @@
  * case is a table test. Never returns the token text inside a message meant for a user.
  */
 import { CLUSTER_RULE, NAME_RULE, isValidCluster, isValidName, splitQualifiedName } from '../lib/names.js';
+import { looksLikeJwt } from '../lib/jwt-shape.js';
 
 export const USAGE =
   'Usage: `/jwtcheck <service> <namespace> [--cluster NAME]` (also `service.namespace` or `namespace/service`), or `/jwtcheck help`.';
@@ -31,18 +32,16 @@ export type ParsedCommand =
   | { kind: 'usage'; message: string }
   | { kind: 'leaked-token'; message: string };
 
-/** Three base64url parts, the first starting like a JSON object: what every JWS/JWT looks like. */
-const JWT_LIKE = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/;
 const GENERIC_JWS = /^[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}$/;
 
 /** True when the text holds something that looks like a JWT (or a JWE/opaque compact token). */
 export function containsToken(text: string): boolean {
-  if (JWT_LIKE.test(text)) return true;
+  if (looksLikeJwt(text)) return true;
   return splitWords(text).some((w) => GENERIC_JWS.test(w) || w.split('.').length === 5 && w.length > 60);
 }
 
 export function isTokenWord(word: string): boolean {
-  return JWT_LIKE.test(word) || GENERIC_JWS.test(word) || (word.split('.').length === 5 && word.length > 60);
+  return looksLikeJwt(word) || GENERIC_JWS.test(word) || (word.split('.').length === 5 && word.length > 60);
 }
 
 /** Words as Slack delivers them: Slack may wrap pasted text in backticks or code fences. */

@@ -31,6 +31,7 @@ const ROOMS: ReadonlyArray<readonly [prefix: string, rank: number]> = [
   ['worker.ts', 12],
   ['cli/', 12],
   ['cli.ts', 12],
+  ['kubectl-jwtcheck.ts', 12],
 ];
 
 function roomOf(file: string): readonly [string, number] {

@@ -13,6 +13,7 @@ import {
   OFFLINE_DIR,
   OFFLINE_LOG_401,
   OFFLINE_LOG_CLEAN,
+  OFFLINE_YAML,
   expectNoStackTrace,
   expectReportV1,
   liveCluster,
@@ -44,7 +45,7 @@ describe('jwtcheck as a child process', () => {
   }, SLOW_MS);
 
   it('diagnose --files --json with nothing failing: exit 0', async () => {
-    const run = await runChild(['diagnose', 'httpbin', 'foo', '--json', '--files', `${OFFLINE_DIR}/`, '--logs', OFFLINE_LOG_CLEAN], minimalEnv());
+    const run = await runChild(['diagnose', 'httpbin', 'foo', '--json', '--files', ...OFFLINE_YAML, '--logs', OFFLINE_LOG_CLEAN], minimalEnv());
     const report = expectReportV1(run.stdout, { service: 'httpbin', namespace: 'foo', cluster: 'snapshot' });
     expect(report.counts['fail']).toBe(0);
     expect(run.code).toBe(0);

@@ -10,7 +10,6 @@ import { freePort } from '../support/free-port.js';
 import { startKubeApiServer } from '../support/kube-api-server.js';
 import type { KubeApiServer } from '../support/kube-api-server.js';
 import {
-  OFFLINE_DIR,
   OFFLINE_LOG_401,
   OFFLINE_LOG_CLEAN,
   OFFLINE_YAML,
@@ -23,8 +22,12 @@ const firstLine = (stderr: string): string => stderr.split('\n')[0] ?? '';
 
 describe('exit code 2: usage errors', () => {
   const cases: [string, string[], RegExp][] = [
-    ['diagnose with no arguments', ['diagnose'], /needs a service and a namespace/],
-    ['diagnose with only a service', ['diagnose', 'httpbin'], /needs a service and a namespace/],
+    ['diagnose with no arguments', ['diagnose'], /needs a service/],
+    ['two different namespaces', ['diagnose', 'httpbin.foo', '-n', 'bar'], /Two namespaces given \(foo and bar\)/],
+    ['an unknown short flag', ['diagnose', 'httpbin', '-x'], /Unknown option "-x" for "diagnose"/],
+    ['-o with an unknown format', ['diagnose', 'httpbin', 'foo', '-o', 'wide'], /--output must be one of text, json, yaml, not "wide"/],
+    ['--json with -o yaml', ['demo', '--json', '-o', 'yaml'], /--json and -o yaml disagree/],
+    ['completion for an unknown shell', ['completion', 'powershell'], /"completion" takes one shell: bash, zsh or fish/],
     ['an upper-case service name', ['diagnose', 'HTTPBIN', 'foo'], /"HTTPBIN" is not a valid service name/],
     ['an invalid namespace name', ['diagnose', 'httpbin', 'Foo_Bar'], /"Foo_Bar" is not a valid namespace name/],
     ['an unknown flag', ['diagnose', 'httpbin', 'foo', '--bogus'], /Unknown option "--bogus"/],
@@ -66,21 +69,21 @@ describe('exit code 2: usage errors', () => {
 describe('exit codes 0 and 1 from an offline diagnosis', () => {
   it('0 when no check failed (a warning is not a failure)', async () => {
     const run = await runCli(['diagnose', 'httpbin', 'foo', '--files', ...OFFLINE_YAML, '--logs', OFFLINE_LOG_CLEAN], { env: {} });
-    expect(run.stderr).toBe('');
+    expect(run.stderr).toBe('jwtcheck: log httpbin.istio-proxy.clean.log → the istio-proxy log of every pod (no pod of that name)\n');
     expect(run.stdout).toMatch(/0 fail/);
     expect(run.stdout).toMatch(/policy\.require-token/);
     expect(run.code).toBe(0);
   });
 
   it('1 when a check failed (401 "Jwt is expired" in the proxy log)', async () => {
-    const run = await runCli(['diagnose', 'httpbin', 'foo', '--files', OFFLINE_DIR, '--logs', OFFLINE_LOG_401], { env: {} });
+    const run = await runCli(['diagnose', 'httpbin', 'foo', '--files', ...OFFLINE_YAML, '--logs', OFFLINE_LOG_401], { env: {} });
     expect(run.stdout).toMatch(/proxy\.responses/);
     expect(run.stdout).toMatch(/Jwt is expired/);
     expect(run.code).toBe(1);
   });
 
   it('1 with --json too (the exit code does not depend on the renderer)', async () => {
-    const run = await runCli(['diagnose', 'httpbin', 'foo', '--json', '--files', OFFLINE_DIR, '--logs', OFFLINE_LOG_401], { env: {} });
+    const run = await runCli(['diagnose', 'httpbin', 'foo', '--json', '--files', ...OFFLINE_YAML, '--logs', OFFLINE_LOG_401], { env: {} });
     expect((JSON.parse(run.stdout) as { verdict: { status: string } }).verdict.status).toBe('fail');
     expect(run.code).toBe(1);
   });

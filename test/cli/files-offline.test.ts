@@ -25,7 +25,7 @@ describe('diagnose --files (offline)', () => {
       ['diagnose', 'httpbin', 'foo', '--json', '--files', join(dir, 'service.yaml'), join(dir, 'deployment.yaml'), join(dir, 'request-authentication.yaml'), '--logs', join(dir, 'httpbin.istio-proxy.log')],
       { env: {} },
     );
-    expect(run.stderr).toBe('');
+    expect(run.stderr).toBe('jwtcheck: log httpbin.istio-proxy.log → the istio-proxy log of every pod (no pod of that name)\n');
     const report = expectReportV1(run.stdout, { service: 'httpbin', namespace: 'foo', cluster: 'snapshot' });
     const byId = (id: string) => report.checks.find((c) => c.id === id);
     expect(byId('workload.service')).toMatchObject({ status: 'pass' });
@@ -45,15 +45,23 @@ describe('diagnose --files (offline)', () => {
     expect(run.code).toBe(1);
   });
 
-  it('--files <folder>/ reads every YAML in it (and ignores the .log file there)', async () => {
+  it('--files <folder>/ reads every YAML in it and its .log file, and says which log that became', async () => {
     const run = await runCli(['diagnose', 'httpbin', 'foo', '--files', `${dir}/`], { env: {} });
-    expect(run.stderr).toBe('');
+    expect(run.stderr).toBe('jwtcheck: log httpbin.istio-proxy.log → the istio-proxy log of every pod (no pod of that name)\n');
     expect(run.stdout).toContain('httpbin.foo');
     expect(run.stdout).toMatch(/workload\.pods[^\n]*\n[^\n]*template/);
     expect(run.stdout).toMatch(/✅ policy\.jwt-rules/);
-    // No --logs: the log in the folder is not a manifest and is not read.
-    expect(run.stdout).not.toMatch(/Jwt is expired/);
-    expect(run.code).toBe(0);
+    // The folder's log is read as --logs would read it: its two 401s fail proxy.responses.
+    expect(run.stdout).toMatch(/FAIL\s+proxy\.responses/);
+    expect(run.stdout).toMatch(/Jwt is expired/);
+    expect(run.code).toBe(1);
+  });
+
+  it('a log named by --logs that the folder also holds is read once', async () => {
+    const run = await runCli(['diagnose', 'httpbin', 'foo', '--json', '--files', dir, '--logs', join(dir, 'httpbin.istio-proxy.log')], { env: {} });
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    const report = expectReportV1(run.stdout, { service: 'httpbin', namespace: 'foo' });
+    expect(report.checks.find((c) => c.id === 'proxy.responses')?.detail).toMatch(/2× 401/);
   });
 
   it('--files <folder> --logs <file> in the terminal renderer: the verdict is proxy.responses', async () => {

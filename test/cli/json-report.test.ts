@@ -83,18 +83,21 @@ describe('diagnose --json against the fake Kubernetes API', () => {
 describe('diagnose --json --files (offline)', () => {
   it('is a §4 report with cluster "snapshot"', async () => {
     const run = await runCli(['diagnose', 'httpbin', 'foo', '--json', '--files', ...OFFLINE_YAML, '--logs', OFFLINE_LOG_401], { env: {} });
-    expect(run.stderr).toBe('');
+    // stdout is the report only; which file became which log is said on stderr.
+    expect(run.stderr).toMatch(/^jwtcheck: log httpbin\.istio-proxy\.log → /);
     const report = expectReportV1(run.stdout, { service: 'httpbin', namespace: 'foo', cluster: 'snapshot' });
     expect(report.verdict).toMatchObject({ status: 'fail', checkId: 'proxy.responses' });
     expect(run.code).toBe(1);
   });
 
-  it('a folder gives the same checks as its files one by one', async () => {
-    const byFiles = await runCli(['diagnose', 'httpbin', 'foo', '--json', '--files', ...OFFLINE_YAML], { env: {} });
+  it('a folder gives the same checks as its files one by one (its .log files as --logs)', async () => {
+    const logs = ['httpbin.istio-proxy.clean.log', 'httpbin.istio-proxy.log'].map((f) => join(OFFLINE_DIR, f));
+    const byFiles = await runCli(['diagnose', 'httpbin', 'foo', '--json', '--files', ...OFFLINE_YAML, '--logs', ...logs], { env: {} });
     const byFolder = await runCli(['diagnose', 'httpbin', 'foo', '--json', '--files', `${OFFLINE_DIR}/`], { env: {} });
     const strip = (json: string) =>
       expectReportV1(json, { service: 'httpbin', namespace: 'foo' }).checks.map((c) => [c.id, c.status, c.detail]);
     expect(strip(byFolder.stdout)).toEqual(strip(byFiles.stdout));
     expect(byFolder.code).toBe(byFiles.code);
+    expect(byFolder.stderr).toBe(byFiles.stderr);
   });
 });

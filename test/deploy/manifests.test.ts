@@ -286,19 +286,20 @@ describe('NetworkPolicy', () => {
 describe('Dockerfile and .dockerignore', () => {
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 
-  it('builds in one stage and runs production dependencies on a current LTS in another', () => {
+  it('bundles in one stage and runs the self-contained bundle on a current LTS in another', () => {
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:(22|24)-(slim|alpine)$/m);
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
     expect(dockerfile).toMatch(/npm ci[^\n]*\n[\s\S]*npm run build/);
-    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    // The bundle carries its dependencies: the runtime stage copies no node_modules.
+    expect(dockerfile).not.toMatch(/COPY[^\n]*node_modules/);
     expect(dockerfile).toContain('ENV NODE_ENV=production');
     expect(dockerfile).toContain('COPY examples ./examples');
-    expect(dockerfile).toContain('ENTRYPOINT ["node", "dist/src/cli.js"]');
+    expect(dockerfile).toContain('ENTRYPOINT ["node", "dist/cli.js"]');
     expect(dockerfile).toContain('CMD ["app"]');
     expect(dockerfile).not.toMatch(/^HEALTHCHECK/m);
     // The entry point the image runs is the one package.json builds.
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-    expect(pkg.bin['jwtcheck']).toBe('dist/src/cli.js');
+    expect(pkg.bin['jwtcheck']).toBe('dist/cli.js');
   });
 
   it('copies only files that exist, and keeps secrets out of the build context', () => {
@@ -308,6 +309,6 @@ describe('Dockerfile and .dockerignore', () => {
     const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
     expect(ignore).toEqual(expect.arrayContaining(['**/.env', 'node_modules/', '.git']));
     // Nothing the Dockerfile copies is ignored.
-    for (const needed of ['package.json', 'package-lock.json', 'src', 'examples', 'tsconfig.json']) expect(ignore).not.toContain(needed);
+    for (const needed of ['package.json', 'package-lock.json', 'src', 'scripts', 'scripts/', 'examples', 'tsconfig.json']) expect(ignore).not.toContain(needed);
   });
 });

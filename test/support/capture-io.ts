@@ -21,6 +21,8 @@ export interface CaptureOptions {
   stdinIsTTY?: boolean;
   /** Pretend stdout is a terminal (colour may be used). */
   stdoutIsTTY?: boolean;
+  /** Pretend stderr is a terminal (live progress is drawn there). */
+  stderrIsTTY?: boolean;
 }
 
 function collector(isTTY?: boolean): { stream: PassThrough & { isTTY?: boolean }; text: () => string } {
@@ -33,7 +35,7 @@ function collector(isTTY?: boolean): { stream: PassThrough & { isTTY?: boolean }
 
 export function captureIo(options: CaptureOptions = {}): CapturedIo {
   const stdout = collector(options.stdoutIsTTY);
-  const stderr = collector();
+  const stderr = collector(options.stderrIsTTY);
   const stdin = Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]) as Readable & { isTTY?: boolean };
   if (options.stdinIsTTY) stdin.isTTY = true;
   return {
