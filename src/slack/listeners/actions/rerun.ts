@@ -5,11 +5,11 @@
  */
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { isValidCluster, isValidName } from '../../../lib/names.js';
-import { jobIdFor, type DiagnosisJobData } from '../../../job/job-data.js';
+import type { DiagnosisJobData } from '../../../job/job-data.js';
 import { RERUN_ACTION_ID, ephemeral, targetLabel } from '../../../render/slack-blocks.js';
-import { checkAccess, needsDmLookup } from '../../access.js';
 import type { SlackDeps } from '../../deps.js';
-import { reportingErrors, submitDiagnosis } from '../../submit.js';
+import { authoriseDiagnosis, submitAuthorised, type DiagnosisRequest } from '../../request-diagnosis.js';
+import { reportingErrors } from '../../submit.js';
 
 export function register(app: App, deps: SlackDeps): void {
   app.action<BlockButtonAction>(RERUN_ACTION_ID, async ({ ack, body, action, respond, client }) => {
@@ -19,17 +19,19 @@ export function register(app: App, deps: SlackDeps): void {
       const target = parseTargetValue(action.value);
       const channel = body.channel?.id ?? body.container.channel_id;
       if (!target || !channel) return void (await tell('This Re-run button is broken (it carries no valid target): run `/jwtcheck <service> <namespace>` instead.'));
-      const decision = checkAccess(deps.access, { user: body.user.id, channel, isDm: needsDmLookup(deps.access) && (await deps.isBotDm(client, body.user.id, channel)), namespace: target.namespace, cluster: target.cluster });
-      if (!decision.allowed) return void (await tell(decision.message));
-      const team = body.team?.id ?? body.user.team_id ?? 'T0';
       // In a DM the parent is itself a thread reply: keep the re-run in that thread.
       const threadTs = (body.message as { thread_ts?: string } | undefined)?.thread_ts;
-      const data: DiagnosisJobData = {
+      const request: DiagnosisRequest = {
         target,
-        requestedBy: { team, user: body.user.id, channel },
-        replyTo: threadTs ? { channel, threadTs } : { channel },
+        team: body.team?.id ?? body.user.team_id ?? 'T0',
+        user: body.user.id,
+        channel,
+        ...(threadTs ? { threadTs } : {}),
+        trigger: body.trigger_id ?? action.action_ts,
       };
-      const submitted = await submitDiagnosis(deps, data, jobIdFor({ team, channel, user: body.user.id, trigger: body.trigger_id ?? action.action_ts }), tell);
+      const authorised = await authoriseDiagnosis(deps, client, request);
+      if (!authorised.allowed) return void (await tell(authorised.message));
+      const submitted = await submitAuthorised(deps, request, authorised.target, tell);
       if (submitted) deps.logger.info({ target: targetLabel(target) }, 're-run requested');
     });
   });

@@ -4,13 +4,11 @@
  * ephemeral: the command text is never echoed into the channel.
  */
 import type { App } from '@slack/bolt';
-import { DEFAULT_CLUSTER } from '../../../lib/names.js';
-import { jobIdFor, type DiagnosisJobData } from '../../../job/job-data.js';
 import { ephemeral, targetLabel } from '../../../render/slack-blocks.js';
-import { checkAccess, needsDmLookup } from '../../access.js';
 import type { SlackDeps } from '../../deps.js';
 import { HELP_TEXT, parseCommand } from '../../parse-command.js';
-import { reportingErrors, submitDiagnosis } from '../../submit.js';
+import { authoriseDiagnosis, submitAuthorised, type DiagnosisRequest } from '../../request-diagnosis.js';
+import { reportingErrors } from '../../submit.js';
 
 export const COMMAND = '/jwtcheck';
 
@@ -22,27 +20,22 @@ export function register(app: App, deps: SlackDeps): void {
       if (parsed.kind === 'leaked-token') deps.logger.warn({ user: command.user_id, channel: command.channel_id }, 'token pasted into /jwtcheck; refused');
       return ack(ephemeral(parsed.message));
     }
-    const target = { ...parsed.target, cluster: parsed.target.cluster ?? DEFAULT_CLUSTER };
-    const decision = checkAccess(deps.access, {
+    const request: DiagnosisRequest = {
+      target: parsed.target,
+      team: command.team_id,
       user: command.user_id,
       channel: command.channel_id,
-      // Looked up only when a rule could use it: the ack must stay fast.
-      isDm: needsDmLookup(deps.access) && (await deps.isBotDm(client, command.user_id, command.channel_id)),
-      namespace: target.namespace,
-      cluster: target.cluster,
-    });
-    if (!decision.allowed) return ack(ephemeral(decision.message));
+      trigger: command.trigger_id,
+    };
+    // The DM lookup (if a rule needs it) is the only await before the ack: the ack must stay fast.
+    const authorised = await authoriseDiagnosis(deps, client, request);
+    if (!authorised.allowed) return ack(ephemeral(authorised.message));
+    const { target } = authorised;
     await ack(ephemeral(`🔎 Checking ${targetLabel(target)}… the results will appear in this conversation.`));
 
     const tell = (text: string) => respond({ ...ephemeral(text), replace_original: false });
     await reportingErrors(deps, tell, `the check of ${targetLabel(target)}`, async () => {
-      const data: DiagnosisJobData = {
-        target,
-        requestedBy: { team: command.team_id, user: command.user_id, channel: command.channel_id },
-        replyTo: { channel: command.channel_id },
-      };
-      const jobId = jobIdFor({ team: command.team_id, channel: command.channel_id, user: command.user_id, trigger: command.trigger_id });
-      await submitDiagnosis(deps, data, jobId, tell);
+      await submitAuthorised(deps, request, target, tell);
     });
   });
 }

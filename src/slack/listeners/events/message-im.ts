@@ -8,16 +8,14 @@
  */
 import type { App } from '@slack/bolt';
 import { sealToken } from '../../../job/seal.js';
-import { DEFAULT_CLUSTER } from '../../../lib/names.js';
-import { jobIdFor, type DiagnosisJobData } from '../../../job/job-data.js';
 import { renderDecodedToken, renderNotice, type SlackMessage } from '../../../render/slack-blocks.js';
 import { decodeToken, inspectToken } from '../../../token/index.js';
-import { checkAccess } from '../../access.js';
 import type { SlackDeps } from '../../deps.js';
 import { DM_HELP, parseDirectMessage } from '../../parse-command.js';
 import { isRedelivery } from '../../redelivery.js';
 import { logMalformed } from '../../malformed.js';
-import { reportingErrors, submitDiagnosis } from '../../submit.js';
+import { authoriseDiagnosis, submitAuthorised, type DiagnosisRequest } from '../../request-diagnosis.js';
+import { reportingErrors } from '../../submit.js';
 import { sealForUser } from '../../token-binding.js';
 
 export function register(app: App, deps: SlackDeps): void {
@@ -55,18 +53,20 @@ export function register(app: App, deps: SlackDeps): void {
         };
         return reply(renderDecodedToken(view, ref));
       }
-      const target = { ...parsed.target, cluster: parsed.target.cluster ?? DEFAULT_CLUSTER };
-      const decision = checkAccess(deps.access, { user: event.user, channel: event.channel, isDm: true, namespace: target.namespace, cluster: target.cluster });
-      if (!decision.allowed) return tell(decision.message);
-      const team = event.team ?? (body as { team_id?: string }).team_id ?? 'T0';
-      const data: DiagnosisJobData = {
-        target,
-        requestedBy: { team, user: event.user, channel: event.channel },
-        replyTo: { channel: event.channel, threadTs },
+      const request: DiagnosisRequest = {
+        target: parsed.target,
+        team: event.team ?? (body as { team_id?: string }).team_id ?? 'T0',
+        user: event.user,
+        channel: event.channel,
+        threadTs,
+        // event.ts is the same on Slack's re-deliveries, so a retried event runs once.
+        trigger: event.ts,
+        inBotDm: true,
         ...(parsed.token !== undefined ? { sealedToken: sealToken(parsed.token, deps.encryptionKey) } : {}),
       };
-      // event.ts is the same on Slack's re-deliveries, so a retried event runs once.
-      await submitDiagnosis(deps, data, jobIdFor({ team, channel: event.channel, user: event.user, trigger: event.ts }), tell);
+      const authorised = await authoriseDiagnosis(deps, client, request);
+      if (!authorised.allowed) return tell(authorised.message);
+      await submitAuthorised(deps, request, authorised.target, tell);
     });
   });
 }

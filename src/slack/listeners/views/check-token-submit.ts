@@ -3,14 +3,13 @@
  * the sealed token by its stash id, and runs the diagnosis in the DM thread of the decoded token.
  */
 import type { App } from '@slack/bolt';
-import { jobIdFor, type DiagnosisJobData } from '../../../job/job-data.js';
 import { renderNotice } from '../../../render/slack-blocks.js';
-import { checkAccess } from '../../access.js';
 import type { SlackDeps } from '../../deps.js';
 import { DEFAULT_CLUSTER, isValidCluster, isValidName } from '../../../lib/names.js';
 import { logMalformed } from '../../malformed.js';
 import { sealToken } from '../../../job/seal.js';
-import { reportingErrors, submitDiagnosis } from '../../submit.js';
+import { authoriseDiagnosis, submitAuthorised, type DiagnosisRequest } from '../../request-diagnosis.js';
+import { reportingErrors } from '../../submit.js';
 import { openForUser } from '../../token-binding.js';
 import { CHECK_TOKEN_VIEW_ID, type CheckTokenMetadata } from '../actions/check-token.js';
 
@@ -41,9 +40,17 @@ export function register(app: App, deps: SlackDeps): void {
     if (!metadata?.ref || !metadata.channel) errors['service'] = 'This form lost track of the token: send the token to me again.';
     if (Object.keys(errors).length > 0 || !metadata) return ack({ response_action: 'errors', errors });
 
-    const target = { service, namespace, cluster };
-    const decision = checkAccess(deps.access, { user: body.user.id, channel: metadata.channel, isDm: true, namespace, cluster });
-    if (!decision.allowed) return ack({ response_action: 'errors', errors: { namespace: decision.message.slice(0, 150) } });
+    const request: DiagnosisRequest = {
+      target: { service, namespace, cluster },
+      team: body.team?.id ?? body.user.team_id ?? 'T0',
+      user: body.user.id,
+      channel: metadata.channel,
+      ...(metadata.threadTs ? { threadTs: metadata.threadTs } : {}),
+      trigger: view.id + (view.hash ?? ''),
+      inBotDm: true,
+    };
+    const authorised = await authoriseDiagnosis(deps, client, request);
+    if (!authorised.allowed) return ack({ response_action: 'errors', errors: { namespace: authorised.message.slice(0, 150) } });
     let sealed: string | undefined;
     try {
       sealed = await deps.stash.get(metadata.ref);
@@ -63,14 +70,7 @@ export function register(app: App, deps: SlackDeps): void {
     const tell = (text: string) =>
       client.chat.postMessage({ channel: where.channel, ...(where.threadTs ? { thread_ts: where.threadTs } : {}), ...renderNotice(text) });
     await reportingErrors(deps, tell, 'the token check', async () => {
-      const team = body.team?.id ?? body.user.team_id ?? 'T0';
-      const data: DiagnosisJobData = {
-        target,
-        requestedBy: { team, user: body.user.id, channel: where.channel },
-        replyTo: where.threadTs ? { channel: where.channel, threadTs: where.threadTs } : { channel: where.channel },
-        sealedToken,
-      };
-      await submitDiagnosis(deps, data, jobIdFor({ team, channel: where.channel, user: body.user.id, trigger: view.id + (view.hash ?? '') }), tell);
+      await submitAuthorised(deps, { ...request, sealedToken }, authorised.target, tell);
     });
   });
 }
