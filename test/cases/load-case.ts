@@ -151,7 +151,7 @@ export function fillPlaceholders(text: string, values: Record<string, string>): 
   return text.replace(/\$\{([A-Z_]+)\}/g, (whole, name: string) => values[name] ?? whole);
 }
 
-function parseObjects(yamlText: string, where: string): KubeObject[] {
+export function parseObjects(yamlText: string, where: string): KubeObject[] {
   const out: KubeObject[] = [];
   for (const doc of parseAllDocuments(yamlText)) {
     if (doc.errors.length > 0) throw new Error(`${where}: ${doc.errors.map((e) => e.message).join('; ')}`);
