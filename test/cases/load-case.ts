@@ -163,7 +163,7 @@ export function parseObjects(yamlText: string, where: string): KubeObject[] {
 
 const podName = (o: KubeObject): string => String(o.metadata?.name ?? '');
 const podNamespace = (o: KubeObject): string => String(o.metadata?.namespace ?? 'default');
-function hasContainer(o: KubeObject, name: string): boolean {
+export function hasContainer(o: KubeObject, name: string): boolean {
   const spec = (o.spec ?? {}) as { containers?: { name?: string }[]; initContainers?: { name?: string }[] };
   return [...(spec.containers ?? []), ...(spec.initContainers ?? [])].some((c) => c.name === name);
 }

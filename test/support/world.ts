@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { KubeObject } from '../../src/model/index.js';
-import { fillPlaceholders, parseObjects, readCase } from '../cases/load-case.js';
+import { fillPlaceholders, hasContainer, parseObjects, readCase } from '../cases/load-case.js';
 import type { RawCase, TokenSpec } from '../cases/load-case.js';
 import type { KubeFixture } from './kube-api-server.js';
 
@@ -42,8 +42,6 @@ let healthy: RawCase | undefined;
 const healthyCase = (): RawCase => (healthy ??= readCase('healthy', CASES_ROOT));
 
 const isKind = (kind: string) => (o: KubeObject): boolean => o.kind === kind;
-const hasContainer = (name: string) => (o: KubeObject): boolean =>
-  ((o.spec as { containers?: { name?: string }[] } | undefined)?.containers ?? []).some((c) => c.name === name);
 
 function rename(o: KubeObject | undefined, name: string | undefined): void {
   if (o && name !== undefined) o.metadata = { ...o.metadata, name };
@@ -72,14 +70,15 @@ export function world(idp: WorldIssuer, tweaks: WorldTweaks = {}): KubeFixture {
   const raw = healthyCase();
   const values = { ISSUER: idp.issuer, JWKS_URI: idp.jwksUri ?? '' };
   const objects = parseObjects(fillPlaceholders(raw.clusterYaml, values), 'healthy/cluster.yaml');
-  const proxyPod = objects.find((o) => isKind('Pod')(o) && hasContainer('istio-proxy')(o)) as KubeObject;
-  const istiodPod = objects.find((o) => isKind('Pod')(o) && hasContainer('discovery')(o)) as KubeObject;
+  const proxyPod = objects.find((o) => isKind('Pod')(o) && hasContainer(o, 'istio-proxy')) as KubeObject;
+  const istiodPod = objects.find((o) => isKind('Pod')(o) && hasContainer(o, 'discovery')) as KubeObject;
   const ra = objects.find(isKind('RequestAuthentication')) as KubeObject;
   tweakRule(ra, idp, tweaks);
   rename(ra, tweaks.requestAuthenticationName);
   rename(proxyPod, tweaks.proxyPod);
   rename(istiodPod, tweaks.istiodPod);
-  if (tweaks.istioVersion) [proxyPod, istiodPod].forEach((p) => retag(p, tweaks.istioVersion as string));
+  const version = tweaks.istioVersion;
+  if (version) for (const pod of [proxyPod, istiodPod]) retag(pod, version);
   const kept = tweaks.authorizationPolicy === false ? objects.filter((o) => !isKind('AuthorizationPolicy')(o)) : objects;
 
   const logs: Record<string, string> = {};
