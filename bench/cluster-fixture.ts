@@ -1,14 +1,14 @@
 /**
- * Synthetic clusters for the benchmarks: one target Service (`checkout` in `shop`) with a few injected pods,
- * plus as many unrelated pods and policies as asked, so the request plan can be measured against namespace size.
+ * Synthetic clusters for the benchmarks: the world (httpbin in foo, test/support/world.ts) with a few injected
+ * pods behind the target Service, plus as many unrelated pods and policies as asked, so the request plan can be
+ * measured against namespace size.
  */
 import type { KubeObject } from '../src/model/index.js';
 import type { KubeFixture } from '../test/support/kube-api-server.js';
+import { world } from '../test/support/world.js';
 
-export const TARGET = { service: 'checkout', namespace: 'shop', cluster: 'bench' } as const;
+export const TARGET = { service: 'httpbin', namespace: 'foo', cluster: 'bench' } as const;
 export const ROOT_NAMESPACE = 'istio-system';
-const ISTIOD_POD = 'istiod-5f8d9c7b6-q2w3e';
-const PROXY_IMAGE = 'docker.io/istio/proxyv2:1.22.3';
 
 export interface ClusterShape {
   /** Pods in the target namespace in total (target pods included). */
@@ -41,108 +41,59 @@ export function accessLogLine(i: number, startMs = Date.UTC(2026, 10, 29, 9, 0, 
   return (
     `[${at}] "GET ${path} HTTP/1.1" ${code} ${flags} ${details} - "-" 0 ${sent} ${3 + (i % 11)} ${code === '200' ? 2 + (i % 5) : '-'} ` +
     `"10.244.0.${i % 250}" "curl/8.7.1" "5c0e6d2a-${(i * 7919).toString(16).padStart(8, '0')}-4b1d-9f3e-${i.toString(16).padStart(12, '0')}" ` +
-    `"checkout.shop:8000" "${code === '200' ? '10.244.0.12:8080' : '-'}" inbound|8080|| 127.0.0.6:51123 10.244.0.12:8080 10.244.0.9:40122 ` +
-    `outbound_.8000_._.checkout.shop.svc.cluster.local default`
+    `"${TARGET.service}.${TARGET.namespace}:8000" "${code === '200' ? '10.244.0.12:8080' : '-'}" inbound|8080|| 127.0.0.6:51123 10.244.0.12:8080 10.244.0.9:40122 ` +
+    `outbound_.8000_._.${TARGET.service}.${TARGET.namespace}.svc.cluster.local default`
   );
 }
 
-function pod(name: string, app: string, proxy: boolean): KubeObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name,
-      namespace: TARGET.namespace,
-      labels: { app, version: 'v1', 'pod-template-hash': '7d9c5b8f4', 'security.istio.io/tlsMode': 'istio' },
-      annotations: { 'sidecar.istio.io/status': '{"initContainers":["istio-init"],"containers":["istio-proxy"]}' },
-    },
-    spec: {
-      serviceAccountName: app,
-      initContainers: [{ name: 'istio-init', image: PROXY_IMAGE }],
-      containers: [
-        { name: app, image: `registry.example/${app}:1.0.0`, ports: [{ containerPort: 8080, protocol: 'TCP' }] },
-        ...(proxy ? [{ name: 'istio-proxy', image: PROXY_IMAGE }] : []),
-      ],
-    },
-    status: {
-      phase: 'Running',
-      podIP: '10.244.0.12',
-      conditions: [
-        { type: 'Ready', status: 'True' },
-        { type: 'ContainersReady', status: 'True' },
-      ],
-      containerStatuses: [
-        { name: app, ready: true, restartCount: 0, started: true, state: { running: { startedAt: '2026-11-29T09:41:00Z' } } },
-        ...(proxy ? [{ name: 'istio-proxy', ready: true, restartCount: 0, started: true, state: { running: { startedAt: '2026-11-29T09:41:01Z' } } }] : []),
-      ],
-    },
-  };
+/** The name of target pod i (pod 0 is the one the world's proxy log belongs to). */
+export const targetPodName = (i: number): string => `${TARGET.service}-7d9c5b8f4-${String(i).padStart(5, '0')}`;
+
+const ofKind = (fixture: KubeFixture, kind: string): KubeObject => fixture.objects.find((o) => o.kind === kind) as KubeObject;
+
+/** A copy of the world's object under another name, selecting `app` (pods: labelled `app`). */
+function copyFor(base: KubeObject, name: string, app: string): KubeObject {
+  const copy = structuredClone(base);
+  copy.metadata = { ...copy.metadata, name };
+  if (copy.kind === 'Pod') copy.metadata.labels = { ...copy.metadata.labels, app };
+  else (copy.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels = { app };
+  return copy;
 }
 
-function requestAuthentication(name: string, app: string, rule: Record<string, unknown>): KubeObject {
-  return {
-    apiVersion: 'security.istio.io/v1',
-    kind: 'RequestAuthentication',
-    metadata: { name, namespace: TARGET.namespace },
-    spec: { selector: { matchLabels: { app } }, jwtRules: [rule] },
-  };
+/** Another app's policies: its own issuer, which is never fetched (only rules that apply to the target are). */
+function otherPolicy(fixture: KubeFixture, i: number, app: string): KubeObject {
+  if (i % 2 === 0) {
+    const ra = copyFor(ofKind(fixture, 'RequestAuthentication'), `jwt-${i}`, app);
+    (ra.spec as { jwtRules: unknown[] }).jwtRules = [{ issuer: `https://idp-${i}.example/realms/r${i}`, audiences: [`${app}.${TARGET.namespace}.svc.cluster.local`] }];
+    return ra;
+  }
+  const ap = copyFor(ofKind(fixture, 'AuthorizationPolicy'), `require-jwt-${i}`, app);
+  (ap.spec as { rules: unknown[] }).rules = [{ from: [{ source: { requestPrincipals: [`https://idp-${i - 1}.example/realms/r${i - 1}/*`] } }] }];
+  return ap;
 }
 
-function authorizationPolicy(name: string, app: string, issuer: string): KubeObject {
-  return {
-    apiVersion: 'security.istio.io/v1',
-    kind: 'AuthorizationPolicy',
-    metadata: { name, namespace: TARGET.namespace },
-    spec: {
-      selector: { matchLabels: { app } },
-      action: 'ALLOW',
-      rules: [{ from: [{ source: { requestPrincipals: [`${issuer}/*`] } }], to: [{ operation: { methods: ['GET'], paths: ['/api/*'] } }] }],
-    },
-  };
-}
+const istiodLog = (): string =>
+  Array.from({ length: 3000 }, (_, i) => `2026-11-29T09:${String(30 + (i % 30)).padStart(2, '0')}:12.${String(i % 1000).padStart(3, '0')}Z\tinfo\tads\tPush debounce stable[${i}] 1 for config ServiceEntry/${TARGET.namespace}/x: 100.1ms since last change`).join('\n') + '\n';
 
+/** The world (test/support/world.ts) scaled by `shape`: more target pods, other apps' pods and policies, long logs. */
 export function buildCluster(shape: ClusterShape): KubeFixture {
-  const objects: KubeObject[] = [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: TARGET.namespace, labels: { 'istio-injection': 'enabled' } } },
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ROOT_NAMESPACE } },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: TARGET.service, namespace: TARGET.namespace, labels: { app: TARGET.service } },
-      spec: { selector: { app: TARGET.service }, ports: [{ name: 'http', port: 8000, targetPort: 8080 }] },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: ISTIOD_POD, namespace: ROOT_NAMESPACE, labels: { app: 'istiod', istio: 'pilot' } },
-      spec: { containers: [{ name: 'discovery', image: 'docker.io/istio/pilot:1.22.3' }] },
-      status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
-    },
-  ];
-  const logs: Record<string, string> = {};
   const proxyLog = Array.from({ length: shape.proxyLogLines }, (_, i) => accessLogLine(i)).join('\n') + '\n';
-  for (let i = 0; i < shape.targetPods; i += 1) {
-    const name = `${TARGET.service}-7d9c5b8f4-${String(i).padStart(5, '0')}`;
-    objects.push(pod(name, TARGET.service, true));
-    logs[`${TARGET.namespace}/${name}/istio-proxy`] = proxyLog;
+  const idp = { issuer: shape.issuer, ...(shape.keysVia === 'jwksUri' ? { jwksUri: shape.jwksUri } : {}) };
+  const fixture = world(idp, { proxyPod: targetPodName(0), proxyLog, istiodLog: istiodLog() });
+  const { objects, logs = {} } = fixture;
+  const targetPod = objects.find((o) => o.metadata?.name === targetPodName(0)) as KubeObject;
+  for (let i = 1; i < shape.targetPods; i += 1) {
+    objects.push(copyFor(targetPod, targetPodName(i), TARGET.service));
+    logs[`${TARGET.namespace}/${targetPodName(i)}/istio-proxy`] = proxyLog;
   }
   // Other workloads: 20 pods per app, so the policies below select real (other) apps.
-  for (let i = 0; i < shape.pods - shape.targetPods; i += 1) {
-    objects.push(pod(`app-${Math.floor(i / 20)}-6b8f9c7d4-${String(i).padStart(5, '0')}`, `app-${Math.floor(i / 20)}`, true));
+  const otherPods = shape.pods - shape.targetPods;
+  for (let i = 0; i < otherPods; i += 1) {
+    const app = `app-${Math.floor(i / 20)}`;
+    objects.push(copyFor(targetPod, `${app}-6b8f9c7d4-${String(i).padStart(5, '0')}`, app));
   }
-  const rule = { issuer: shape.issuer, ...(shape.keysVia === 'jwksUri' ? { jwksUri: shape.jwksUri } : {}), audiences: ['checkout.shop.svc.cluster.local'] };
-  objects.push(requestAuthentication('checkout-jwt', TARGET.service, rule), authorizationPolicy('checkout-require-jwt', TARGET.service, shape.issuer));
-  const others = Math.max(0, shape.policies - 2);
-  for (let i = 0; i < others; i += 1) {
-    const app = `app-${i % Math.max(1, Math.ceil((shape.pods - shape.targetPods) / 20))}`;
-    if (i % 2 === 0) {
-      // Other apps' issuers are never fetched: only rules that apply to the target are.
-      objects.push(requestAuthentication(`jwt-${i}`, app, { issuer: `https://idp-${i}.example/realms/r${i}`, audiences: [`${app}.shop.svc.cluster.local`] }));
-    } else {
-      objects.push(authorizationPolicy(`require-jwt-${i}`, app, `https://idp-${i - 1}.example/realms/r${i - 1}`));
-    }
+  for (let i = 0; i < Math.max(0, shape.policies - 2); i += 1) {
+    objects.push(otherPolicy(fixture, i, `app-${i % Math.max(1, Math.ceil(otherPods / 20))}`));
   }
-  logs[`${ROOT_NAMESPACE}/${ISTIOD_POD}/discovery`] =
-    Array.from({ length: 3000 }, (_, i) => `2026-11-29T09:${String(30 + (i % 30)).padStart(2, '0')}:12.${String(i % 1000).padStart(3, '0')}Z\tinfo\tads\tPush debounce stable[${i}] 1 for config ServiceEntry/shop/x: 100.1ms since last change`).join('\n') + '\n';
   return { objects, logs };
 }

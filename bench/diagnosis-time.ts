@@ -18,7 +18,7 @@ import { LiveClusterSource } from '../src/evidence/kube-live.js';
 import { DEFAULT_LOG_LINES } from '../src/config.js';
 import { MAX_PODS_LISTED } from '../src/evidence/collect.js';
 import { PROXY_LOG_LIMIT_BYTES } from '../src/evidence/read-logs.js';
-import { ROOT_NAMESPACE, TARGET } from './cluster-fixture.js';
+import { ROOT_NAMESPACE, TARGET, targetPodName } from './cluster-fixture.js';
 import type { ServerProcess } from './server-process.js';
 import { Timeline, timedFetcher, timedSource } from './timeline.js';
 
@@ -145,7 +145,7 @@ async function measureSolo(kubeconfigYaml: string, issuer: string, keysVia: 'dis
   out['get service'] = await medianOf(() => live.readService(TARGET.namespace, TARGET.service));
   out['list pods'] = await medianOf(() => live.listPods(TARGET.namespace, `app=${TARGET.service}`, MAX_PODS_LISTED));
   out['read proxy log'] = await medianOf(() =>
-    live.readPodLog(TARGET.namespace, 'checkout-7d9c5b8f4-00000', 'istio-proxy', { tailLines: DEFAULT_LOG_LINES, limitBytes: PROXY_LOG_LIMIT_BYTES }),
+    live.readPodLog(TARGET.namespace, targetPodName(0), 'istio-proxy', { tailLines: DEFAULT_LOG_LINES, limitBytes: PROXY_LOG_LIMIT_BYTES }),
   );
   // A fresh fetcher per request: the guarded fetcher caches per URL (one fetch per diagnosis).
   const fetchOnce = (url: string) => async () => {

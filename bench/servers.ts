@@ -7,6 +7,7 @@ import { startKubeApiServer } from '../test/support/kube-api-server.js';
 import type { KubeApiServer } from '../test/support/kube-api-server.js';
 import { startIssuer } from '../test/support/oidc-issuer.js';
 import type { TestIssuer } from '../test/support/oidc-issuer.js';
+import { worldTokenClaims } from '../test/support/world.js';
 import { buildCluster } from './cluster-fixture.js';
 import type { ClusterShape } from './cluster-fixture.js';
 import type { ChildReply, ParentMessage } from './server-process.js';
@@ -33,7 +34,7 @@ async function handle(message: ParentMessage): Promise<void> {
       const shape: ClusterShape = { ...message.shape, issuer: issuer.issuer, jwksUri: issuer.jwksUri };
       const fixture = buildCluster(shape);
       api = await startKubeApiServer({ ...fixture, latencyMs: message.kubeLatencyMs });
-      const token = await issuer.sign({ sub: 'alice', aud: 'checkout.shop.svc.cluster.local' });
+      const token = await issuer.sign(worldTokenClaims());
       if (message.issuerDelayMs > 0) issuer.setMode('slow', { slowMs: message.issuerDelayMs });
       send({ type: 'ready', kubeconfigYaml: api.kubeconfigYaml, issuer: issuer.issuer, token, objects: fixture.objects.length });
       return;

@@ -1,5 +1,5 @@
 /**
- * Benchmark 5: diagnoses per second through the whole queue path. THROUGHPUT_JOBS `/jwtcheck checkout shop`
+ * Benchmark 5: diagnoses per second through the whole queue path. THROUGHPUT_JOBS `/jwtcheck httpbin foo`
  * commands go to the app (child process), BullMQ carries them, and 1 or 2 workers (one child process each,
  * `startWorker`, concurrency WORKER_CONCURRENCY) run the real diagnosis against the fake cluster and issuer of
  * bench/servers.ts with 20 ms per request, as in bench/diagnosis-time.ts. The clock stops when the last parent
@@ -7,6 +7,7 @@
  * Peak RSS is read per worker process (process.resourceUsage().maxRSS), so it is the worker's own.
  */
 import type { SlackCall } from '../test/support/slack-api.js';
+import { TARGET } from './cluster-fixture.js';
 import { INJECTED_LATENCY_MS } from './diagnosis-time.js';
 import { RoleProcess } from './role-client.js';
 import type { ServerProcess } from './server-process.js';
@@ -18,6 +19,8 @@ export const WORKER_CONCURRENCY = 8;
 const WARMUP_JOBS_PER_WORKER = 4;
 const FINISH_TIMEOUT_MS = 120_000;
 const POLL_INTERVAL_MS = 50;
+/** The slash command text: the fixture's target Service and namespace. */
+const COMMAND = `${TARGET.service} ${TARGET.namespace}`;
 
 export interface ThroughputResult {
   workers: number;
@@ -99,7 +102,7 @@ export async function benchThroughput(q: QueueBench, servers: ServerProcess, wor
     }
     q.slack.calls.length = 0;
     const warmup = WARMUP_JOBS_PER_WORKER * workerCount;
-    await sendCommands(q, warmup, 'checkout shop');
+    await sendCommands(q, warmup, COMMAND);
     if (!(await untilFinals(q, warmup, FINISH_TIMEOUT_MS))) throw new Error('throughput: the warm-up jobs did not finish');
     await sleep(200);
     q.slack.calls.length = 0;
@@ -109,7 +112,7 @@ export async function benchThroughput(q: QueueBench, servers: ServerProcess, wor
     const appCpuBefore = (await q.app.stats()).cpuSeconds;
     const ownCpuBefore = process.cpuUsage();
     const started = performance.now();
-    const answers = await sendCommands(q, THROUGHPUT_JOBS, 'checkout shop');
+    const answers = await sendCommands(q, THROUGHPUT_JOBS, COMMAND);
     if (answers.some((a) => a.status !== 200)) throw new Error('throughput: the app refused a command');
     const finished = await untilFinals(q, THROUGHPUT_JOBS, FINISH_TIMEOUT_MS);
     const seconds = (performance.now() - started) / 1000;

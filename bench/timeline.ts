@@ -25,7 +25,7 @@ export class Timeline {
     }
   }
 
-  /** One line per read, ordered by start: `  12.3 →  35.1 ms  list pods shop`. */
+  /** One line per read, ordered by start: `  12.3 →  35.1 ms  list pods foo`. */
   format(): string {
     return [...this.entries]
       .sort((a, b) => a.startMs - b.startMs)

@@ -151,7 +151,7 @@ export function fillPlaceholders(text: string, values: Record<string, string>): 
   return text.replace(/\$\{([A-Z_]+)\}/g, (whole, name: string) => values[name] ?? whole);
 }
 
-function parseObjects(yamlText: string, where: string): KubeObject[] {
+export function parseObjects(yamlText: string, where: string): KubeObject[] {
   const out: KubeObject[] = [];
   for (const doc of parseAllDocuments(yamlText)) {
     if (doc.errors.length > 0) throw new Error(`${where}: ${doc.errors.map((e) => e.message).join('; ')}`);
@@ -163,7 +163,7 @@ function parseObjects(yamlText: string, where: string): KubeObject[] {
 
 const podName = (o: KubeObject): string => String(o.metadata?.name ?? '');
 const podNamespace = (o: KubeObject): string => String(o.metadata?.namespace ?? 'default');
-function hasContainer(o: KubeObject, name: string): boolean {
+export function hasContainer(o: KubeObject, name: string): boolean {
   const spec = (o.spec ?? {}) as { containers?: { name?: string }[]; initContainers?: { name?: string }[] };
   return [...(spec.containers ?? []), ...(spec.initContainers ?? [])].some((c) => c.name === name);
 }

@@ -1,7 +1,6 @@
 /**
- * What the HTTP and the Socket Mode end-to-end suites share: the httpbin/foo cluster (the seed's case,
- * healthy), a runtime that runs the REAL diagnose and keeps each report, and the checklist assertions.
- * Not a test file.
+ * What the HTTP and the Socket Mode end-to-end suites share: the httpbin/foo cluster (the grid's healthy case),
+ * a runtime that runs the REAL diagnose and keeps each report, and the checklist assertions. Not a test file.
  */
 import type { Redis } from 'ioredis';
 import { CHECK_IDS } from '../../src/checks/index.js';
@@ -13,47 +12,12 @@ import { MAX_BLOCKS_PER_MESSAGE } from '../../src/render/slack-blocks.js';
 import { blocksOf, checkBlockIds, checklistCalls, expectedBlockIds, until } from '../slack/harness.js';
 import type { KubeApiServer } from '../support/kube-api-server.js';
 import type { TestIssuer } from '../support/oidc-issuer.js';
+import { world } from '../support/world.js';
 import type { FakeSlack } from '../support/slack-api.js';
 
+/** The world's objects (test/support/world.ts) for this issuer: its rule has no audiences, its policy is jwt-example. */
 export function httpbinFoo(issuer: TestIssuer): KubeObject[] {
-  const pod = (name: string, namespace: string, labels: Record<string, string>, containers: { name: string; image: string }[]): KubeObject => ({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, namespace, labels },
-    spec: { containers },
-    status: {
-      phase: 'Running',
-      conditions: [{ type: 'Ready', status: 'True' }],
-      containerStatuses: containers.map((c) => ({ name: c.name, ready: true, restartCount: 0, state: { running: {} } })),
-    },
-  });
-  return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'foo', labels: { 'istio-injection': 'enabled' } } },
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system' } },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'httpbin', namespace: 'foo', labels: { app: 'httpbin' } },
-      spec: { selector: { app: 'httpbin' }, ports: [{ name: 'http', port: 8000, targetPort: 80, protocol: 'TCP' }] },
-    },
-    pod('httpbin-7d9c5b8f4-abcde', 'foo', { app: 'httpbin' }, [
-      { name: 'httpbin', image: 'docker.io/kong/httpbin' },
-      { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.22.3' },
-    ]),
-    pod('istiod-5d4f9c7b8-xk2lp', 'istio-system', { app: 'istiod', istio: 'pilot' }, [{ name: 'discovery', image: 'docker.io/istio/pilot:1.22.3' }]),
-    {
-      apiVersion: 'security.istio.io/v1',
-      kind: 'RequestAuthentication',
-      metadata: { name: 'jwt-example', namespace: 'foo' },
-      spec: { selector: { matchLabels: { app: 'httpbin' } }, jwtRules: [{ issuer: issuer.issuer, jwksUri: issuer.jwksUri }] },
-    },
-    {
-      apiVersion: 'security.istio.io/v1',
-      kind: 'AuthorizationPolicy',
-      metadata: { name: 'require-jwt', namespace: 'foo' },
-      spec: { selector: { matchLabels: { app: 'httpbin' } }, action: 'ALLOW', rules: [{ from: [{ source: { requestPrincipals: [`${issuer.issuer}/*`] } }] }] },
-    },
-  ];
+  return world(issuer, { audiences: null, requestAuthenticationName: 'jwt-example' }).objects;
 }
 
 export interface RecordingRuntime {

@@ -11,7 +11,7 @@ import { startKubeApiServer } from '../support/kube-api-server.js';
 import type { KubeApiServer } from '../support/kube-api-server.js';
 import { startIssuer } from '../support/oidc-issuer.js';
 import type { TestIssuer } from '../support/oidc-issuer.js';
-import { TARGET, hardeningCluster, startSmallServer } from './fixtures/cluster.js';
+import { TARGET, hardeningCluster, startSmallServer, type HardeningRule } from './fixtures/cluster.js';
 import type { SmallServer } from './fixtures/cluster.js';
 
 const FETCH_TIMEOUT_MS = 300;
@@ -34,7 +34,7 @@ describe('hardening: issuer documents under DESIGN §8', () => {
     await api.close();
   });
 
-  async function run(rule: Record<string, unknown>, fetcher: GuardedFetcher): Promise<{ report: Report; elapsedMs: number }> {
+  async function run(rule: HardeningRule, fetcher: GuardedFetcher): Promise<{ report: Report; elapsedMs: number }> {
     api.setFixture(hardeningCluster(rule));
     const source = LiveClusterSource.fromKubeconfig({ kubeconfigYaml: api.kubeconfigYaml, requestTimeoutMs: 2_000 });
     const started = performance.now();

@@ -53,102 +53,127 @@ export interface FetchCause {
   generic?: boolean;
 }
 
-/** Turns the error text of an istiod (or Envoy) fetch failure into words and a fix. */
-export function explainFetchCause(cause: string, url: string | undefined): FetchCause {
-  const c = cause.toLowerCase();
-  const target = url ? ` (${url})` : '';
-  if (/x509|certificate|tls:/.test(c)) {
-    return {
+/** A cause the error text names, by pattern, in words and a fix (`target` is " (<url>)" or ""). */
+type CausePattern = readonly [RegExp, (target: string) => FetchCause];
+
+/** Causes on the way to the key server (TLS, DNS, timeouts, refusals, remote mode): checked before any HTTP status. */
+const TRANSPORT_CAUSES: readonly CausePattern[] = [
+  [
+    /x509|certificate|tls:/,
+    (target) => ({
       words: `istiod does not trust the TLS certificate of the key server${target}`,
       fix:
         'Give istiod the CA: Helm value pilot.jwksResolverExtraRootCA (ConfigMap pilot-jwks-extra-cacerts, mounted as /cacerts/extra.pem), ' +
         'or put the keys inline in jwtRules[].jwks; JWKS_RESOLVER_INSECURE_SKIP_VERIFY=true on istiod (1.19+) only as a last resort.',
-    };
-  }
-  if (/does not support fetch public key through https|no ca bundle/.test(c)) {
-    return {
+    }),
+  ],
+  [
+    /does not support fetch public key through https|no ca bundle/,
+    () => ({
       words: 'istiod has no CA bundle to make https calls with',
       fix: 'Check the istiod image/pod has system CA certificates, or set pilot.jwksResolverExtraRootCA; or inline the keys in jwtRules[].jwks.',
-    };
-  }
-  if (/no such host|server misbehaving|lookup /.test(c)) {
-    return {
+    }),
+  ],
+  [
+    /no such host|server misbehaving|lookup /,
+    (target) => ({
       words: `istiod cannot resolve the key server's host name${target}`,
       fix:
         'Use a host name istiod can resolve from istio-system (an internal-only name of the IdP? use its in-cluster Service DNS name), ' +
         'set HTTPS_PROXY on istiod if the cluster reaches the Internet through a proxy, or inline the keys in jwtRules[].jwks.',
-    };
-  }
-  if (/deadline exceeded|timeout|timed out|i\/o timeout/.test(c)) {
-    return {
+    }),
+  ],
+  [
+    /deadline exceeded|timeout|timed out|i\/o timeout/,
+    (target) => ({
       words: `istiod's request to the key server timed out${target}`,
       fix:
         'Allow egress from istiod (istio-system) to the IdP: NetworkPolicy, firewall, egress gateway; set HTTPS_PROXY on istiod behind a proxy; ' +
         'raise jwtRules[].timeout (1.22+) for a slow IdP; or inline the keys in jwtRules[].jwks.',
-    };
-  }
-  if (/connection refused|connection reset|no route to host|network is unreachable/.test(c)) {
-    return {
+    }),
+  ],
+  [
+    /connection refused|connection reset|no route to host|network is unreachable/,
+    (target) => ({
       words: `istiod cannot connect to the key server${target}`,
       fix: 'Check the URL (host and port) and egress from istiod to it; or inline the keys in jwtRules[].jwks.',
-    };
-  }
-  if (/link-local|metadata address|blocked cidr|connection blocked/.test(c)) {
-    return {
+    }),
+  ],
+  [
+    /link-local|metadata address|blocked cidr|connection blocked/,
+    () => ({
       words: 'istiod refused the key server address (BLOCKED_CIDRS_IN_JWKS_URIS / SSRF guard, Istio 1.30+)',
       fix: 'Serve the keys from an address istiod allows, adjust BLOCKED_CIDRS_IN_JWKS_URIS on istiod, or inline the keys in jwtRules[].jwks.',
-    };
-  }
-  if (/look up envoy cluster|no envoy cluster|is not configured|serviceentry|remote jwks/.test(c)) {
-    return {
+    }),
+  ],
+  [
+    /look up envoy cluster|no envoy cluster|is not configured|serviceentry|remote jwks/,
+    (target) => ({
       words:
         `the sidecar, not istiod, fetches the keys (remote JWKS mode, PILOT_JWT_ENABLE_REMOTE_JWKS=envoy) and there is no mesh cluster for the key server${target}, ` +
         'so the proxy answers 401 "Jwks remote fetch is failed"',
       fix:
         'The pods\' sidecars must reach the JWKS host: create a ServiceEntry for it (and a DestinationRule with TLS origination for https) ' +
         'and allow egress from the workload\'s namespace; or set PILOT_JWT_ENABLE_REMOTE_JWKS=hybrid (or remove it: istiod fetches and inlines the keys) on istiod.',
-    };
-  }
-  const status = /status (\d{3})/.exec(c);
-  if (status) {
-    const code = status[1] ?? '';
-    if (code === '404') {
-      return {
-        words: `the key/discovery URL answers 404${target}`,
-        fix: 'Fix the URL: jwksUri must be the IdP\'s JWKS URL; without jwksUri, issuer must be such that <issuer>/.well-known/openid-configuration exists.',
-      };
-    }
-    if (code === '401' || code === '403') {
-      return {
-        words: `the key server refuses anonymous requests (HTTP ${code})${target}`,
-        fix: 'istiod cannot send credentials: publish the JWKS without authentication or inline the keys in jwtRules[].jwks.',
-      };
-    }
-    return {
-      words: `the key server answered HTTP ${code}${target}`,
-      fix: 'Check the IdP is healthy and the URL right (open it with curl from a pod in istio-system).',
-    };
-  }
-  if (/not a valid jwks|invalid jwks_uri|jwks_uri/.test(c)) {
-    return {
+    }),
+  ],
+];
+
+/** Causes about what came back (no key set) or istiod's notice that it gave up: checked after the HTTP status. */
+const DOCUMENT_CAUSES: readonly CausePattern[] = [
+  [
+    /not a valid jwks|invalid jwks_uri|jwks_uri/,
+    (target) => ({
       words: `the URL does not return a usable key set or discovery document${target}`,
       fix: 'Point jwksUri at the JWKS JSON (with "keys"), not at an HTML page or the discovery document.',
-    };
-  }
-  if (/fake jwks|placeholder|not yet fetched/.test(c)) {
-    return {
+    }),
+  ],
+  [
+    /fake jwks|placeholder|not yet fetched/,
+    (target) => ({
       words: `istiod gave up fetching the keys and pushed placeholder keys${target} (this log line does not say why)`,
       fix:
         'Find the earlier "Failed to fetch …" line for this URL in the istiod log for the cause (TLS, DNS, timeout, 404), ' +
         'or open the URL from a pod in istio-system; inlining the keys in jwtRules[].jwks avoids the fetch.',
       generic: true,
+    }),
+  ],
+];
+
+function httpStatusCause(code: string, target: string): FetchCause {
+  if (code === '404') {
+    return {
+      words: `the key/discovery URL answers 404${target}`,
+      fix: 'Fix the URL: jwksUri must be the IdP\'s JWKS URL; without jwksUri, issuer must be such that <issuer>/.well-known/openid-configuration exists.',
+    };
+  }
+  if (code === '401' || code === '403') {
+    return {
+      words: `the key server refuses anonymous requests (HTTP ${code})${target}`,
+      fix: 'istiod cannot send credentials: publish the JWKS without authentication or inline the keys in jwtRules[].jwks.',
     };
   }
   return {
-    generic: true,
-    words: `istiod could not fetch the keys${target}`,
-    fix: 'Open the URL from a pod in istio-system (kubectl -n istio-system run curl --rm -it --image=curlimages/curl -- curl -v <url>) and fix what fails; or inline the keys in jwtRules[].jwks.',
+    words: `the key server answered HTTP ${code}${target}`,
+    fix: 'Check the IdP is healthy and the URL right (open it with curl from a pod in istio-system).',
   };
+}
+
+/** Turns the error text of an istiod (or Envoy) fetch failure into words and a fix. */
+export function explainFetchCause(cause: string, url: string | undefined): FetchCause {
+  const c = cause.toLowerCase();
+  const target = url ? ` (${url})` : '';
+  const named = (patterns: readonly CausePattern[]): FetchCause | undefined => patterns.find(([re]) => re.test(c))?.[1](target);
+  const status = /status (\d{3})/.exec(c);
+  return (
+    named(TRANSPORT_CAUSES) ??
+    (status ? httpStatusCause(status[1] ?? '', target) : undefined) ??
+    named(DOCUMENT_CAUSES) ?? {
+      generic: true,
+      words: `istiod could not fetch the keys${target}`,
+      fix: 'Open the URL from a pod in istio-system (kubectl -n istio-system run curl --rm -it --image=curlimages/curl -- curl -v <url>) and fix what fails; or inline the keys in jwtRules[].jwks.',
+    }
+  );
 }
 
 const noSlash = (u: string): string => (u.endsWith('/') ? u.slice(0, -1) : u);
