@@ -99,11 +99,14 @@ export function parseAccessLogLine(rawLine: string, options: { refusalsOnly?: bo
   const code = Number(codeText);
   // Only refusals are read further; most lines are 2xx and need nothing but their code (log-parsing bench).
   if (options.refusalsOnly && !isDenial(code)) return { format: 'text', startTime, code, flags };
-  const entry: AccessLogEntry = { format: 'text', startTime, code, flags, ...splitRequest(request) };
+  // The streaming summary never shows the request, authority or upstream cluster: it skips reading them.
+  const lean = options.refusalsOnly === true;
+  const entry: AccessLogEntry = { format: 'text', startTime, code, flags, ...(lean ? {} : splitRequest(request)) };
 
   const details = DETAILS.exec(rest);
   if (details?.[1] !== undefined) {
     entry.details = details[1];
+    if (lean) return entry;
     // After details: termination details, "transport failure", bytes in/out, duration, upstream time,
     // "xff", "ua", "request id", "authority", "upstream host", upstream cluster.
     const after = fields(rest.slice(details[0].length));
@@ -177,12 +180,16 @@ const isDenial = (code: number): boolean => code === 401 || code === 403;
 /** Envoy prints %START_TIME% in UTC (`…Z`), so the minute is its first 16 characters; other spellings are parsed. */
 const UTC_START = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z$/;
 
-/** `…:SS[.fff]Z` from index 16 on: the rest of a UTC START_TIME whose first 16 characters name the minute. */
-function isUtcSecondsTail(t: string): boolean {
-  if (t.charCodeAt(16) !== 58 || !isDigit(t.charCodeAt(17)) || !isDigit(t.charCodeAt(18))) return false;
-  if (t.length === 20) return t.charCodeAt(19) === 90; // Z
-  if (t.charCodeAt(19) !== 46 || t.charCodeAt(t.length - 1) !== 90 || t.length < 22) return false; // . … Z
-  for (let i = 20; i < t.length - 1; i += 1) if (!isDigit(t.charCodeAt(i))) return false;
+/**
+ * `:SS[.fff]Z` in `t` from `from` to `end` (exclusive): the rest of a UTC START_TIME whose first 16 characters name
+ * the minute. Read in place, so the hot path needs no substring.
+ */
+function isUtcSecondsTail(t: string, from: number, end: number): boolean {
+  if (t.charCodeAt(from) !== 58 || !isDigit(t.charCodeAt(from + 1)) || !isDigit(t.charCodeAt(from + 2))) return false;
+  const length = end - from;
+  if (length === 4) return t.charCodeAt(from + 3) === 90; // Z
+  if (t.charCodeAt(from + 3) !== 46 || t.charCodeAt(end - 1) !== 90 || length < 6) return false; // . … Z
+  for (let i = from + 4; i < end - 1; i += 1) if (!isDigit(t.charCodeAt(i))) return false;
   return true;
 }
 
@@ -193,36 +200,60 @@ const isDigit = (c: number): boolean => c >= 48 && c <= 57;
  * TEXT_HEAD accepts, or undefined (the caller then takes the full path). Refusals always take the full path.
  */
 export function ordinaryTextHead(line: string): { startTime: string; code: number } | undefined {
-  if (line.charCodeAt(0) !== 91) return undefined; // [
+  const code = ordinaryCode(line);
+  return code < 0 ? undefined : { startTime: line.slice(1, line.indexOf(']')), code };
+}
+
+/** ordinaryTextHead's status code without building anything (-1: not an ordinary TEXT line); the hot path. */
+function ordinaryCode(line: string): number {
+  if (line.charCodeAt(0) !== 91) return -1; // [
   const close = line.indexOf(']');
-  if (close < 2 || line.charCodeAt(close + 1) !== 32 || line.charCodeAt(close + 2) !== 34) return undefined;
-  const startTime = line.slice(1, close);
-  if (/\s/.test(startTime)) return undefined;
+  if (close < 2 || line.charCodeAt(close + 1) !== 32 || line.charCodeAt(close + 2) !== 34) return -1;
+  for (let i = 1; i < close; i += 1) if (isSpaceCode(line.charCodeAt(i))) return -1;
   const requestEnd = line.indexOf('"', close + 3);
-  if (requestEnd < 0 || line.charCodeAt(requestEnd + 1) !== 32) return undefined;
+  if (requestEnd < 0 || line.charCodeAt(requestEnd + 1) !== 32) return -1;
   let at = requestEnd + 2;
+  const c0 = line.charCodeAt(at);
   let code: number;
-  if (isDigit(line.charCodeAt(at)) && isDigit(line.charCodeAt(at + 1)) && isDigit(line.charCodeAt(at + 2)) && line.charCodeAt(at + 3) === 32) {
-    code = Number(line.slice(at, at + 3));
+  if (isDigit(c0) && isDigit(line.charCodeAt(at + 1)) && isDigit(line.charCodeAt(at + 2)) && line.charCodeAt(at + 3) === 32) {
+    code = (c0 - 48) * 100 + (line.charCodeAt(at + 1) - 48) * 10 + (line.charCodeAt(at + 2) - 48);
     at += 4;
-  } else if (line.charCodeAt(at) === 48 && line.charCodeAt(at + 1) === 32) {
+  } else if (c0 === 48 && line.charCodeAt(at + 1) === 32) {
     code = 0;
     at += 2;
   } else {
-    return undefined;
+    return -1;
   }
-  if (isDenial(code)) return undefined;
+  if (isDenial(code)) return -1;
   // FLAGS: one or more non-space characters, then a space or the end of the line.
   let end = at;
-  while (end < line.length && !/\s/.test(line[end] ?? ' ')) end += 1;
-  if (end === at || (end < line.length && line.charCodeAt(end) !== 32)) return undefined;
-  return { startTime, code };
+  while (end < line.length && !isSpaceCode(line.charCodeAt(end))) end += 1;
+  if (end === at || (end < line.length && line.charCodeAt(end) !== 32)) return -1;
+  return code;
+}
+
+/** What the regex class \s matches, by UTF-16 code unit (ECMAScript WhiteSpace and LineTerminator). */
+function isSpaceCode(c: number): boolean {
+  if (c > 32 && c < 160) return false;
+  return (
+    c === 32 || (c >= 9 && c <= 13) || c === 160 || c === 5760 || (c >= 8192 && c <= 8202) ||
+    c === 8232 || c === 8233 || c === 8239 || c === 8287 || c === 12288 || c === 65279
+  );
 }
 
 export function minuteOf(startTime: string): string | undefined {
   if (UTC_START.test(startTime)) return startTime.slice(0, 16);
   const ms = Date.parse(startTime);
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString().slice(0, 16);
+}
+
+/** Distinct refusal shapes remembered; past this, classification simply runs again (memory stays bounded). */
+const MAX_CLASSES_CACHED = 1000;
+
+/** `a` is at or after `b`: ISO UTC times of one shape compare as text, others are parsed. */
+function isLaterOrSame(a: string, b: string): boolean {
+  if (a.length === b.length && a.endsWith('Z') && b.endsWith('Z')) return a >= b;
+  return timeOf(a) >= timeOf(b);
 }
 
 function timeOf(t: string): number {
@@ -239,19 +270,36 @@ export class AccessLogParser {
   private readonly groups = new Map<string, DenialGroup>();
   private readonly minutes = new Map<string, MinuteCount>();
   private lastMinute: MinuteCount | undefined;
+  /** Each distinct refusal shape is classified once (a log holds few of them, many times each). */
+  private readonly classes = new Map<string, DenialClass & { kind: string }>();
 
   /** `countMinutes: false` skips the refusal timeline's per-minute counts (the bench's baseline for its cost). */
   constructor(private readonly options: { countMinutes?: boolean } = {}) {}
 
-  push(line: string): void {
+  /** Adds one line; true when it was an access-log line (the proxy-log scanner needs to know). */
+  push(line: string): boolean {
     // Most lines are ordinary answers in the default TEXT format: their code and time are all the summary
     // needs, read without a regex (the full path below gives the same summary: see the property test).
-    const head = ordinaryTextHead(line);
-    if (head) {
-      this.countAnswer(head.startTime, head.code);
-      return;
+    const code = ordinaryCode(line);
+    if (code >= 0) {
+      this.countOrdinary(line, code);
+      return true;
     }
-    this.pushParsed(line, parseAccessLogLine(line, { refusalsOnly: true }));
+    const entry = parseAccessLogLine(line, { refusalsOnly: true });
+    this.pushParsed(line, entry);
+    return entry !== undefined;
+  }
+
+  /** countAnswer for a line ordinaryCode accepted: its START_TIME is read in place, sliced only on a new minute. */
+  private countOrdinary(line: string, code: number): void {
+    this.lines += 1;
+    this.accessLines += 1;
+    this.byCode.set(code, (this.byCode.get(code) ?? 0) + 1);
+    if (this.options.countMinutes === false) return;
+    const last = this.lastMinute;
+    const close = line.indexOf(']');
+    const minute = last && line.startsWith(last.minute, 1) && isUtcSecondsTail(line, 17, close) ? last : this.minuteCount(line.slice(1, close));
+    if (minute) minute.requests += 1;
   }
 
   private countAnswer(startTime: string, code: number): void {
@@ -273,11 +321,8 @@ export class AccessLogParser {
     if (!isDenial(entry.code)) return;
     const minute = this.options.countMinutes === false ? undefined : this.lastMinute;
 
-    const { source, reason } = classifyDenial(entry);
-    if (minute) {
-      const kind = `${entry.code} ${reason}`;
-      minute.refusals[kind] = (minute.refusals[kind] ?? 0) + 1;
-    }
+    const { source, reason, kind } = this.classify(entry);
+    if (minute) minute.refusals[kind] = (minute.refusals[kind] ?? 0) + 1;
     const key = `${entry.code}\u0000${source}\u0000${reason}`;
     let group = this.groups.get(key);
     if (!group) {
@@ -285,7 +330,7 @@ export class AccessLogParser {
       this.groups.set(key, group);
     }
     group.count += 1;
-    if (group.lastSeen === undefined || timeOf(entry.startTime) >= timeOf(group.lastSeen)) group.lastSeen = entry.startTime;
+    if (group.lastSeen === undefined || isLaterOrSame(entry.startTime, group.lastSeen)) group.lastSeen = entry.startTime;
     if (group.samples.length < SAMPLES_PER_GROUP) group.samples.push(redactLine(line.trim()).slice(0, SAMPLE_MAX_CHARS));
   }
 
@@ -300,11 +345,23 @@ export class AccessLogParser {
     return { lines: this.lines, accessLines: this.accessLines, byCode, denials, minutes };
   }
 
+  /** The refusal's class, and its timeline kind (`401 Jwt is expired`), built once per distinct shape. */
+  private classify(entry: AccessLogEntry): DenialClass & { kind: string } {
+    const key = `${entry.code}\u0000${entry.details ?? ''}\u0000${entry.flags}\u0000${entry.mixerStatus ?? ''}\u0000${entry.bytesSent ?? ''}`;
+    let found = this.classes.get(key);
+    if (!found) {
+      const denial = classifyDenial(entry);
+      found = { ...denial, kind: `${entry.code} ${denial.reason}` };
+      if (this.classes.size < MAX_CLASSES_CACHED) this.classes.set(key, found);
+    }
+    return found;
+  }
+
   /** The counter of the UTC minute a line's %START_TIME% falls in; undefined when the time does not parse. */
   private minuteCount(startTime: string): MinuteCount | undefined {
     // Lines come in time order: most fall in the same minute as the one before (no parse, no map lookup).
     const last = this.lastMinute;
-    if (last && startTime.startsWith(last.minute) && isUtcSecondsTail(startTime)) return last;
+    if (last && startTime.startsWith(last.minute) && isUtcSecondsTail(startTime, 16, startTime.length)) return last;
     const minute = minuteOf(startTime);
     if (minute === undefined) return (this.lastMinute = undefined);
     let count = this.minutes.get(minute);

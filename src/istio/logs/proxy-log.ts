@@ -98,9 +98,7 @@ export function summariseProxyLog(text: string): { access: AccessLogSummary; jwt
   const scanner = new ProxyConfigScanner();
   for (const line of linesOf(text)) {
     if (line.trim() === '') continue;
-    const entry = parseAccessLogLine(line, { refusalsOnly: true });
-    access.pushParsed(line, entry);
-    if (entry) scanner.endEntry();
+    if (access.push(line)) scanner.endEntry();
     else scanner.push(line);
   }
   return { access: access.summary(), jwtConfig: scanner.result() };
