@@ -173,6 +173,7 @@ describe('queue mode: Alertmanager → app → Redis → worker → the incident
     expect(typeof audit[0]?.['durationMs']).toBe('number');
     expect(audit[0]?.['jobId']).toMatch(/^slack-[0-9a-f]{40}$/);
     expect(await workerMetrics.registry.metrics()).toContain(`jwtcheck_diagnoses_total{source="alert",verdict="${report.verdict.status}"} 1`);
+    await until(() => slack.callsTo('chat.getPermalink').length === 1, 5000, 'the App Home entry (its link) being stored');
   });
 
   it('the same fingerprint firing again (repeat_interval, the HA twin) posts no new parent, also after an app restart', async () => {
@@ -203,16 +204,24 @@ describe('queue mode: Alertmanager → app → Redis → worker → the incident
   it('App Home lists a diagnosis after it ran (and the alert one), with a link to its thread and a New diagnosis button', async () => {
     await sendSlashCommand(app.url, SECRET, { text: 'httpbin foo', response_url: slack.responseUrl() });
     await until(() => recorded.reports.length === 1 && log.text().split('\n').filter((l) => l.includes('"source":"slash"') && l.includes('"audit":true')).length === 1, 20_000, 'the slash diagnosis');
-    await sendEvent(app.url, SECRET, { type: 'app_home_opened', user: SLACK_TEST_IDS.userId, channel: 'D0HOME', tab: 'home', event_ts: '1700001000.000100' });
-    const publish = await slack.waitFor((c) => c.method === 'views.publish', 5000);
-    expect(publish.args['user_id']).toBe(SLACK_TEST_IDS.userId);
-    const view = publish.args['view'] as { type: string; blocks: { block_id?: string; text?: { text: string }; elements?: { action_id: string }[] }[] };
-    expect(view.type).toBe('home');
-    const recent = view.blocks.filter((b) => b.block_id?.startsWith('home:recent:')).map((b) => b.text?.text ?? '');
+    // The entry is stored just after the audit line is written: open Home until it lists it.
+    type HomeView = { type: string; blocks: { block_id?: string; text?: { text: string }; elements?: { action_id: string }[] }[] };
+    let view: HomeView | undefined;
+    let recent: string[] = [];
+    await until(async () => {
+      slack.calls.length = 0;
+      await sendEvent(app.url, SECRET, { type: 'app_home_opened', user: SLACK_TEST_IDS.userId, channel: 'D0HOME', tab: 'home', event_ts: `${Date.now() / 1000}` });
+      const publish = await slack.waitFor((c) => c.method === 'views.publish', 5000);
+      expect(publish.args['user_id']).toBe(SLACK_TEST_IDS.userId);
+      view = publish.args['view'] as HomeView;
+      recent = view.blocks.filter((b) => b.block_id?.startsWith('home:recent:')).map((b) => b.text?.text ?? '');
+      return recent.length === 2;
+    }, 10_000, 'App Home listing the slash diagnosis');
+    expect(view?.type).toBe('home');
     expect(recent).toHaveLength(2);
     expect(recent[0]).toMatch(/\*httpbin\.foo\* · <!date\^\d+\^\{date_short_pretty\} \{time\}\|[^>]+> · <https:\/\/t0team\.slack\.com\/archives\/C0INCIDENT\/p\d+\|thread>/);
     expect(recent[1]).toContain('🚨 IstioJwtAuthFailures');
-    expect(view.blocks.find((b) => b.block_id === 'home:actions')?.elements?.[0]?.action_id).toBe('jwtcheck_home_new');
+    expect(view?.blocks.find((b) => b.block_id === 'home:actions')?.elements?.[0]?.action_id).toBe('jwtcheck_home_new');
     expect(JSON.stringify(view)).not.toMatch(/token/i);
     expect(await workerMetrics.registry.metrics()).toMatch(/jwtcheck_diagnoses_total\{source="slash",verdict="\w+"\} 1/);
   });

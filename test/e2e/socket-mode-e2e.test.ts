@@ -210,10 +210,13 @@ describe('Alertmanager and App Home in Socket Mode', () => {
     expect(checklistCalls(slack).every((c) => c.args['channel'] === 'C0SOCKET')).toBe(true);
 
     await until(() => log.text().includes('"source":"alert"'), 5000, 'the audit line');
-    const delivery = await socket.event({ type: 'app_home_opened', user: SLACK_TEST_IDS.userId, channel: FAKE_SLACK_IDS.dmChannel, tab: 'home', event_ts: '1700002000.000100' });
-    await delivery.ack;
-    const publish = await slack.waitFor((c) => c.method === 'views.publish', 5000);
-    expect(JSON.stringify(publish.args['view'])).toContain('IstioJwtAuthFailures');
+    // App Home's entry is stored just after the audit line: open the tab until it lists the alert.
+    await until(async () => {
+      slack.calls.length = 0;
+      await (await socket.event({ type: 'app_home_opened', user: SLACK_TEST_IDS.userId, channel: FAKE_SLACK_IDS.dmChannel, tab: 'home', event_ts: `${Date.now() / 1000}` })).ack;
+      const publish = await slack.waitFor((c) => c.method === 'views.publish', 5000);
+      return JSON.stringify(publish.args['view']).includes('IstioJwtAuthFailures');
+    }, 10_000, 'App Home listing the alert diagnosis');
   });
 });
 
