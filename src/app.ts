@@ -25,6 +25,10 @@ import { slackClientOptions } from './slack/web-client-options.js';
 import type { SlackDeps } from './slack/deps.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { watchSocketConnection } from './slack/socket-connection.js';
+import { alertmanagerRoute } from './slack/alerts/alertmanager-route.js';
+import { ALERT_REQUESTER } from './job/job-data.js';
+import { MemoryAlertState, RedisAlertState, type AlertStateStore } from './store/alert-state.js';
+import { MemoryRecentDiagnoses, RedisRecentDiagnoses, type RecentDiagnoses } from './store/recent-diagnoses.js';
 
 export interface AppDeps {
   logger?: Logger;
@@ -67,9 +71,12 @@ export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     deps.botId && deps.botUserId
       ? { botId: deps.botId, botUserId: deps.botUserId }
       : await verifySlackToken(new WebClient(config.slack.botToken, slackClientOptions(config, logger, deps.clientOptions)), logger);
+  // Off unless a token is set: the path then does not exist (404).
+  const alerts = config.alerts.token ? alertmanagerRoute(config.alerts.token) : undefined;
   const { app, socket } = createBoltApp(config, {
     logger,
     clientOptions: deps.clientOptions,
+    ...(alerts ? { routes: [alerts.route] } : {}),
     ...identity,
     ...(deps.socketPingTimeoutMs ? { socketPingTimeoutMs: deps.socketPingTimeoutMs } : {}),
   });
@@ -84,6 +91,8 @@ export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   const encryptionKey = config.jobEncryptionKey ?? randomBytes(32);
   let dispatcher: DiagnosisDispatcher;
   let stash: TokenStash;
+  let alertState: AlertStateStore;
+  let recent: RecentDiagnoses;
   if (config.redisUrl) {
     const producer = new QueueProducer({ redisUrl: config.redisUrl, logger });
     if (!(await waitUntilReady(producer.redis, REDIS_STARTUP_WAIT_MS))) {
@@ -95,15 +104,29 @@ export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     });
     dispatcher = producer;
     stash = producer;
+    alertState = new RedisAlertState(producer.redis);
+    recent = new RedisRecentDiagnoses(producer.redis, ALERT_REQUESTER);
   } else {
     logger.info({ concurrency: config.concurrency }, 'no REDIS_URL: diagnoses run inside the app');
-    const runtime = createDiagnosisRuntime(config, app.client, logger, encryptionKey, metrics, deps.runtime);
+    alertState = new MemoryAlertState();
+    const memory = new MemoryRecentDiagnoses(ALERT_REQUESTER);
+    recent = memory;
+    const runtime = createDiagnosisRuntime(config, app.client, logger, encryptionKey, metrics, { ...deps.runtime, remember: (user, entry) => memory.add(user, entry) });
     dispatcher = new InProcessDispatcher({ concurrency: config.concurrency, runtime, logger });
     stash = new MemoryTokenStash();
   }
 
-  const slackDeps: SlackDeps = { access, isBotDm: createBotDmCheck(logger), dispatcher, stash, encryptionKey, logger, metrics, ...(deps.now ? { now: deps.now } : {}) };
+  const slackDeps: SlackDeps = { access, isBotDm: createBotDmCheck(logger), dispatcher, stash, recent, encryptionKey, logger, metrics, ...(deps.now ? { now: deps.now } : {}) };
   registerListeners(app, slackDeps);
+  alerts?.attach({
+    slack: slackDeps,
+    client: app.client,
+    state: alertState,
+    recent,
+    defaultChannel: config.alerts.channel,
+    refreshMs: config.alerts.refreshMs,
+    now: deps.now ?? (() => new Date()),
+  });
   app.error(async (err) => {
     // Listeners report to the user themselves; this catches what Bolt itself hit (e.g. a failed ack).
     logger.error({ err: { message: maskSecrets(err.message), code: (err as { code?: string }).code } }, 'bolt error');
@@ -131,7 +154,7 @@ export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     await dispatcher.close();
     throw err;
   }
-  logger.info({ mode: config.slack.appToken ? 'socket' : 'http', port, dispatch: dispatcher.mode }, 'jwtcheck app started');
+  logger.info({ mode: config.slack.appToken ? 'socket' : 'http', port, dispatch: dispatcher.mode, alertmanager: alerts !== undefined }, 'jwtcheck app started');
 
   return {
     port,

@@ -1,4 +1,4 @@
-import { CLUSTER_RULE, isValidCluster } from './lib/names.js';
+import { CLUSTER_RULE, isSlackChannelId, isValidCluster } from './lib/names.js';
 import { JwtcheckError } from './errors.js';
 
 /** DESIGN §6. The only reader of process.env; reports every problem at once. */
@@ -30,6 +30,8 @@ export interface Config {
   stalledCheckMs: number;
   /** Worker only: serve `/jwtcheck … --cluster NAME` (queue jwtcheck:NAME) instead of the default queue. */
   cluster?: string;
+  /** Alertmanager webhook (POST /alertmanager): its bearer token (unset = endpoint off), default channel, refresh interval. */
+  alerts: { token?: string; channel?: string; refreshMs: number };
 }
 
 export interface ProxySettings {
@@ -55,6 +57,8 @@ export const DEFAULT_CONCURRENCY = 4;
  */
 export const DEFAULT_JOB_LOCK_MS = 15_000;
 export const DEFAULT_STALLED_CHECK_MS = 5_000;
+/** Alertmanager re-sends a firing alert every repeat_interval; one thread is re-diagnosed at most this often. */
+export const DEFAULT_ALERT_REFRESH_MS = 30 * 60 * 1000;
 const MAX_LOG_LINES = 10_000;
 const JOB_KEY_BYTES = 32;
 
@@ -128,7 +132,21 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     stalledCheckMs: int('JWTCHECK_STALLED_CHECK_MS', DEFAULT_STALLED_CHECK_MS, 100, 600_000),
     cluster: text('JWTCHECK_CLUSTER'),
     proxy: proxySettings(text),
+    alerts: {
+      token: text('JWTCHECK_ALERTMANAGER_TOKEN'),
+      channel: text('JWTCHECK_ALERT_CHANNEL'),
+      refreshMs: DEFAULT_ALERT_REFRESH_MS,
+    },
   };
+  const refresh = text('JWTCHECK_ALERT_REFRESH');
+  if (refresh !== undefined) {
+    const ms = parseDurationMs(refresh);
+    if (ms === undefined || ms < 1000) problems.push(`JWTCHECK_ALERT_REFRESH must be a duration such as 30m or 1h (got "${refresh}").`);
+    else config.alerts.refreshMs = ms;
+  }
+  if (config.alerts.channel !== undefined && !isSlackChannelId(config.alerts.channel)) {
+    problems.push(`JWTCHECK_ALERT_CHANNEL must be a Slack channel id such as C0123456789 (the channel's "Copy link" ends with it; got "${config.alerts.channel}").`);
+  }
   for (const [name, value] of [['HTTP_PROXY', config.proxy.httpProxy], ['HTTPS_PROXY', config.proxy.httpsProxy]] as const) {
     // The value is not repeated: a proxy URL may carry a password.
     if (value !== undefined && !/^https?:\/\/[^/]/i.test(value)) problems.push(`${name} must be an http:// or https:// URL such as http://proxy.corp:3128.`);
@@ -140,6 +158,15 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     throw new JwtcheckError('config', `Configuration problems:\n- ${problems.join('\n- ')}`);
   }
   return Object.freeze(config);
+}
+
+/** `90s`, `30m`, `1h`, `1h30m` (Prometheus' duration units up to hours); undefined when not one. */
+export function parseDurationMs(text: string): number | undefined {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  if (!/^(\d{1,6}(ms|s|m|h))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const [, n, unit] of text.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(n) * (units[unit ?? ''] ?? 0);
+  return total;
 }
 
 function proxySettings(text: (name: string) => string | undefined): ProxySettings {

@@ -12,8 +12,11 @@ export interface QueueJobCounts {
 
 export interface Metrics {
   registry: Registry;
-  /** One per finished diagnosis; `verdict` is the report's verdict status (pass/fail/warn/error). */
-  diagnoses: Counter<'verdict'>;
+  /**
+   * One per diagnosis that ended (the audit line's twin): `source` is the surface that asked (slash, dm, rerun,
+   * form, home, alert); `verdict` the report's verdict status (pass/fail/warn/error) or `not_run`.
+   */
+  diagnoses: Counter<'source' | 'verdict'>;
   diagnosisSeconds: Histogram<string>;
   /** Filled at scrape time by the function given to setQueueCounter; absent until then. */
   queueJobs: Gauge<'state'>;
@@ -40,8 +43,8 @@ export function createMetrics(): Metrics {
 
   const diagnoses = new Counter({
     name: 'jwtcheck_diagnoses_total',
-    help: 'Diagnoses finished, by verdict status.',
-    labelNames: ['verdict'] as const,
+    help: 'Diagnoses that ended, by the surface that asked and the verdict status (not_run: could not run).',
+    labelNames: ['source', 'verdict'] as const,
     registers: [registry],
   });
   const diagnosisSeconds = new Histogram({

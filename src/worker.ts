@@ -12,7 +12,9 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { createConsumer } from './queue/consumer.js';
 import { DEFAULT_CLUSTER } from './lib/names.js';
 import { queueLocation } from './job/job-data.js';
-import { createWorkerRedis } from './queue/redis.js';
+import { createProducerRedis, createWorkerRedis } from './queue/redis.js';
+import { ALERT_REQUESTER } from './job/job-data.js';
+import { RedisRecentDiagnoses } from './store/recent-diagnoses.js';
 import { createDiagnosisRuntime, type RuntimeOverrides } from './job/runtime.js';
 import { slackClientOptions } from './slack/web-client-options.js';
 
@@ -43,10 +45,15 @@ export async function startWorker(config: Readonly<Config>, deps: WorkerDeps = {
   const cluster = deps.cluster ?? DEFAULT_CLUSTER;
   const metrics = deps.metrics ?? createMetrics();
   const client = new WebClient(config.slack.botToken, slackClientOptions(config, logger, deps.clientOptions));
+  // App Home's list is written here, where each diagnosis ends; a fail-fast client so an outage cannot hold a job.
+  const recentRedis = createProducerRedis(config.redisUrl);
+  recentRedis.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis (recent diagnoses) error'));
+  const recent = new RedisRecentDiagnoses(recentRedis, ALERT_REQUESTER);
   const runtime = createDiagnosisRuntime(config, client, logger, config.jobEncryptionKey, metrics, {
     // A worker serves one cluster through its own kubeconfig/service account, whatever the label.
     kubeContextFor: () => undefined,
     ...deps.runtime,
+    remember: (user, entry) => recent.add(user, entry),
   });
   const connection = createWorkerRedis(config.redisUrl);
   connection.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis (worker) error'));
@@ -75,6 +82,7 @@ export async function startWorker(config: Readonly<Config>, deps: WorkerDeps = {
       // The consumer and its connection are already open: left behind, they keep the process alive.
       await worker.close(true);
       connection.disconnect();
+      recentRedis.disconnect();
       throw err;
     }
   }
@@ -86,6 +94,7 @@ export async function startWorker(config: Readonly<Config>, deps: WorkerDeps = {
     async stop(force = false) {
       await worker.close(force);
       connection.disconnect();
+      recentRedis.disconnect();
       await health?.close();
       logger.info('jwtcheck worker stopped');
     },

@@ -29,6 +29,8 @@ import {
   type SlackMessage,
 } from '../render/slack-blocks.js';
 import { findJobParents, isAmbiguousPostFailure, parentMetadata } from './job-parent.js';
+import { withAlertHeading } from '../render/alert-blocks.js';
+import type { JobEnd } from './audit.js';
 import { throttle } from '../lib/throttle.js';
 
 export const PROGRESS_INTERVAL_MS = 1500;
@@ -63,6 +65,8 @@ export interface DiagnosisRuntime {
   logger: Logger;
   /** Hook for metrics: called once per finished diagnosis. */
   onDiagnosis?(verdict: string, seconds: number): void;
+  /** Called once per job that reported or could not run (not on a retry): the audit line, the counter, App Home. */
+  onJobEnd?(end: JobEnd): Promise<void>;
   progressIntervalMs?: number;
 }
 
@@ -79,18 +83,41 @@ export type JobOutcome = { kind: 'reported'; verdict: string } | { kind: 'could-
 /** Slack answers that no retry can fix: the bot cannot post where it was asked to. */
 const UNPOSTABLE = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action', 'cannot_reply_to_message']);
 
+/** What the job saw that its outcome does not say: where the parent is, the verdict's sentence. */
+type Seen = Pick<JobEnd, 'parent' | 'summary'>;
+
 export async function runDiagnosisJob(data: DiagnosisJobData, runtime: DiagnosisRuntime, ctx: JobRunContext): Promise<JobOutcome> {
+  const started = Date.now();
+  const seen: Seen = {};
+  const outcome = await runJob(data, runtime, ctx, seen);
+  if (outcome.kind !== 'already-done' && runtime.onJobEnd) {
+    // The outcome is known only here, so the audit line is written here; its failure must not fail the job.
+    await runtime.onJobEnd({ data, jobId: ctx.jobId, outcome, durationMs: Date.now() - started, ...seen }).catch((err: unknown) =>
+      runtime.logger.warn({ err, jobId: ctx.jobId }, 'could not record the end of the diagnosis'),
+    );
+  }
+  return outcome;
+}
+
+async function runJob(data: DiagnosisJobData, runtime: DiagnosisRuntime, ctx: JobRunContext, seen: Seen): Promise<JobOutcome> {
   const log = runtime.logger.child({ jobId: ctx.jobId, target: data.target, user: data.requestedBy.user });
   const state: JobSlackState = (await ctx.store.load()) ?? { replies: [] };
   if (state.finished) {
     log.info('job already reported to Slack; nothing to do');
     return { kind: 'already-done' };
   }
+  const restarted = state.parentTs !== undefined;
+  if (data.alert && data.replyTo.threadTs && !state.parentTs) {
+    // An alert's parent is posted by the app (it must know its ts at once for re-sends and `resolved`): the job takes it over.
+    state.parentChannel = data.replyTo.channel;
+    state.parentTs = data.replyTo.threadTs;
+  }
   const slack = new SlackThread(runtime.client, data, state, ctx.store, ctx.jobId, log);
   const withToken = data.sealedToken !== undefined;
 
   try {
-    await slack.startParent({ state: 'running', target: data.target, withToken, restarted: state.parentTs !== undefined });
+    await slack.startParent({ state: 'running', target: data.target, withToken, restarted });
+    if (state.parentTs && state.parentChannel) seen.parent = { channel: state.parentChannel, ts: state.parentTs };
   } catch (err) {
     if (slackErrorCode(err) && UNPOSTABLE.has(slackErrorCode(err) ?? '')) {
       await tellRequesterDirectly(runtime.client, data, slackErrorCode(err) ?? '', log);
@@ -106,6 +133,7 @@ export async function runDiagnosisJob(data: DiagnosisJobData, runtime: Diagnosis
     if (isJwtcheckError(err)) {
       // Configuration or cluster access: a retry would say the same; say it once, clearly.
       await slack.finishWithFailure(data.target, err.message);
+      seen.summary = err.message;
       log.warn({ code: err.code, err }, 'diagnosis could not run');
       return { kind: 'could-not-run', message: err.message };
     }
@@ -131,6 +159,7 @@ export async function runDiagnosisJob(data: DiagnosisJobData, runtime: Diagnosis
     return { kind: 'could-not-run', message };
   }
   runtime.onDiagnosis?.(report.verdict.status, report.durationMs / 1000);
+  seen.summary = report.verdict.summary;
   log.info({ verdict: report.verdict.status, counts: report.counts, durationMs: report.durationMs }, 'diagnosis reported');
   return { kind: 'reported', verdict: report.verdict.status };
 }
@@ -195,7 +224,7 @@ class SlackThread {
       await this.store.save(this.state);
       return;
     }
-    const message = renderParent(parent);
+    const message = this.render(parent);
     this.state.parentPending = true;
     await this.store.save(this.state);
     let posted;
@@ -243,7 +272,11 @@ class SlackThread {
 
   async updateParent(parent: ParentState): Promise<void> {
     if (!this.state.parentTs || !this.state.parentChannel) return;
-    await this.client.chat.update({ channel: this.state.parentChannel, ts: this.state.parentTs, ...renderParent(parent) });
+    await this.client.chat.update({ channel: this.state.parentChannel, ts: this.state.parentTs, ...this.render(parent) });
+  }
+
+  private render(parent: ParentState): SlackMessage {
+    return this.data.alert ? withAlertHeading(renderParent(parent), this.data.alert) : renderParent(parent);
   }
 
   async postThread(report: Report): Promise<void> {

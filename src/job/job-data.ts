@@ -2,6 +2,9 @@
  * DESIGN §9: the queue contract. Job data is exactly
  * `{ target: {service, namespace, cluster}, requestedBy: {team, user, channel}, replyTo: {channel, threadTs?}, sealedToken? }`
  * and is validated when enqueued and again when processed (Redis content is input like any other).
+ * Two optional fields extend it (issue 13), validated like the rest; a job without them is still valid:
+ * `source` (which surface asked: the audit line and the diagnoses counter) and `alert` (the Alertmanager
+ * alert a diagnosis answers: its name and summary head the parent, which the app posted as `replyTo.threadTs`).
  */
 import { createHash } from 'node:crypto';
 import { DEFAULT_CLUSTER, isValidCluster, isValidName } from '../lib/names.js';
@@ -12,11 +15,24 @@ export const JOB_NAME = 'diagnose';
 /** BullMQ's default key prefix; per-cluster queues extend it (see queueLocation). */
 export const BULL_PREFIX = 'bull';
 
+export const DIAGNOSIS_SOURCES = ['slash', 'dm', 'rerun', 'form', 'home', 'alert'] as const;
+export type DiagnosisSource = (typeof DIAGNOSIS_SOURCES)[number];
+
+/** The alert a diagnosis answers. Bounded: Alertmanager passes annotations through as written. */
+export interface AlertRef {
+  name: string;
+  summary?: string;
+}
+export const MAX_ALERT_NAME_CHARS = 200;
+export const MAX_ALERT_SUMMARY_CHARS = 1000;
+
 export interface DiagnosisJobData {
   target: { service: string; namespace: string; cluster: string };
   requestedBy: { team: string; user: string; channel: string };
   replyTo: { channel: string; threadTs?: string };
   sealedToken?: string;
+  source?: DiagnosisSource;
+  alert?: AlertRef;
 }
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; problems: string[] };
@@ -27,7 +43,7 @@ const SLACK_TS = /^\d{1,12}\.\d{1,9}$/;
 export function validateJobData(input: unknown): Validation<DiagnosisJobData> {
   const problems: string[] = [];
   if (!isRecord(input)) return { ok: false, problems: ['job data is not an object'] };
-  const allowed = new Set(['target', 'requestedBy', 'replyTo', 'sealedToken']);
+  const allowed = new Set(['target', 'requestedBy', 'replyTo', 'sealedToken', 'source', 'alert']);
   for (const key of Object.keys(input)) if (!allowed.has(key)) problems.push(`unexpected field "${key}"`);
 
   const target = input['target'];
@@ -60,6 +76,9 @@ export function validateJobData(input: unknown): Validation<DiagnosisJobData> {
     // Never describe the value: if a raw token got here by mistake it must not reach a log.
     problems.push('sealedToken is not a sealed token (v1.<iv>.<tag>.<ciphertext>)');
   }
+  const source = input['source'];
+  if (source !== undefined && !DIAGNOSIS_SOURCES.includes(source as DiagnosisSource)) problems.push(`source is not one of ${DIAGNOSIS_SOURCES.join(', ')}`);
+  problems.push(...alertProblems(input['alert']));
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, value: input as unknown as DiagnosisJobData };
 }
@@ -83,6 +102,20 @@ export function jobIdFor(parts: { team: string; channel: string; user: string; t
   return `slack-${digest.slice(0, 40)}`;
 }
 
+function alertProblems(alert: unknown): string[] {
+  if (alert === undefined) return [];
+  if (!isRecord(alert)) return ['alert must be an object'];
+  const problems: string[] = [];
+  const text = (v: unknown, max: number): boolean => typeof v === 'string' && v.length > 0 && v.length <= max;
+  if (!text(alert['name'], MAX_ALERT_NAME_CHARS)) problems.push(`alert.name must be text of 1 to ${MAX_ALERT_NAME_CHARS} characters`);
+  if (alert['summary'] !== undefined && !text(alert['summary'], MAX_ALERT_SUMMARY_CHARS)) problems.push(`alert.summary must be text of 1 to ${MAX_ALERT_SUMMARY_CHARS} characters`);
+  for (const key of Object.keys(alert)) if (!['name', 'summary'].includes(key)) problems.push(`unexpected field "alert.${key}"`);
+  return problems;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** requestedBy.team and .user of an alert-triggered job: no person asked (audit "who", App Home's alert list). */
+export const ALERT_REQUESTER = 'alertmanager';

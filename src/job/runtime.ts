@@ -14,6 +14,8 @@ import type { Target } from '../model/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../metrics.js';
 import { DEFAULT_CLUSTER } from '../lib/names.js';
+import type { RecentDiagnosis } from '../render/home-view.js';
+import { auditFields, auditVerdict, recentEntry, UNKNOWN_SOURCE, type JobEnd } from './audit.js';
 
 export interface RuntimeOverrides {
   diagnose?: Diagnose;
@@ -27,6 +29,8 @@ export interface RuntimeOverrides {
    */
   kubeContextFor?(target: Target): string | undefined;
   progressIntervalMs?: number;
+  /** Entry points: where a finished diagnosis is kept for App Home (Redis or memory). */
+  remember?(user: string, entry: RecentDiagnosis): Promise<void>;
 }
 
 export function createDiagnosisRuntime(
@@ -58,10 +62,27 @@ export function createDiagnosisRuntime(
     logLines: config.logLines,
     fetchTimeoutMs: config.fetchTimeoutMs,
     logger,
-    onDiagnosis: (verdict, seconds) => {
-      metrics?.diagnoses.inc({ verdict });
+    onDiagnosis: (_verdict, seconds) => {
       metrics?.diagnosisSeconds.observe(seconds);
+    },
+    onJobEnd: async (end: JobEnd) => {
+      logger.info(auditFields(end), 'diagnosis audit');
+      metrics?.diagnoses.inc({ source: end.data.source ?? UNKNOWN_SOURCE, verdict: auditVerdict(end) });
+      if (!overrides.remember) return;
+      const permalink = end.parent ? await permalinkOf(client, end.parent, logger) : undefined;
+      await overrides.remember(end.data.requestedBy.user, recentEntry(end, new Date(), permalink));
     },
     ...(overrides.progressIntervalMs !== undefined ? { progressIntervalMs: overrides.progressIntervalMs } : {}),
   };
+}
+
+/** The parent's link for App Home (chat.getPermalink needs no scope); undefined when Slack does not say. */
+async function permalinkOf(client: WebClient, parent: { channel: string; ts: string }, logger: Logger): Promise<string | undefined> {
+  try {
+    const answer = await client.chat.getPermalink({ channel: parent.channel, message_ts: parent.ts });
+    return answer.permalink;
+  } catch (err) {
+    logger.warn({ err, channel: parent.channel }, 'could not get the link of a parent for App Home');
+    return undefined;
+  }
 }

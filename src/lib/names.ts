@@ -37,3 +37,8 @@ export function splitQualifiedName(word: string): { service: string; namespace: 
   if (dot.length === 2 || (dot.length >= 3 && dot[2] === 'svc')) return { service: dot[0] ?? '', namespace: dot[1] ?? '' };
   return undefined;
 }
+
+/** A Slack channel id as alerts name it (label `jwtcheck_channel`, JWTCHECK_ALERT_CHANNEL): public C…, private G…. */
+export function isSlackChannelId(id: string): boolean {
+  return /^[CG][A-Z0-9]{2,40}$/.test(id);
+}

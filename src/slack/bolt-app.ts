@@ -22,6 +22,8 @@ export interface BoltAppOptions {
   botUserId?: string;
   /** Socket Mode: how long a ping may go unanswered; the client also waits this long (× failed tries) before reconnecting. */
   socketPingTimeoutMs?: number;
+  /** More routes on PORT next to /slack/events (POST /alertmanager); Socket Mode serves them on PORT too. */
+  routes?: CustomRoute[];
 }
 
 export interface BoltApp {
@@ -42,11 +44,12 @@ const healthz: CustomRoute = {
 export function createBoltApp(config: Readonly<Config>, options: BoltAppOptions): BoltApp {
   const logger = boltLogger(options.logger);
   const clientOptions = slackClientOptions(config, options.logger, options.clientOptions);
+  const customRoutes = [healthz, ...(options.routes ?? [])];
   const common: AppOptions = {
     token: config.slack.botToken,
     logger,
     clientOptions,
-    customRoutes: [healthz],
+    customRoutes,
     port: config.slack.port,
     processBeforeResponse: false,
     // auth.test would otherwise run inside the constructor, where its failure is an unhandled rejection.
@@ -59,7 +62,7 @@ export function createBoltApp(config: Readonly<Config>, options: BoltAppOptions)
     const receiver = new SocketModeReceiver({
       appToken: config.slack.appToken,
       logger,
-      customRoutes: [healthz],
+      customRoutes,
       installerOptions: { clientOptions, port: config.slack.port },
       ...(options.socketPingTimeoutMs ? { clientPingTimeout: options.socketPingTimeoutMs } : {}),
     });
@@ -74,7 +77,7 @@ function guardedReceiver(signingSecret: string, common: AppOptions, logger: Logg
   const receiver = new HTTPReceiver({
     signingSecret,
     endpoints: SLACK_EVENTS_PATH,
-    customRoutes: [healthz],
+    customRoutes: common.customRoutes ?? [healthz],
     ...(common.port !== undefined ? { port: common.port } : {}),
     ...(common.logger ? { logger: common.logger } : {}),
     processBeforeResponse: false,

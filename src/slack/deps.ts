@@ -1,6 +1,7 @@
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../metrics.js';
 import type { DiagnosisDispatcher, TokenStash } from '../queue/dispatcher.js';
+import type { RecentDiagnoses } from '../store/recent-diagnoses.js';
 import type { AccessPolicy } from './access.js';
 import type { BotDmCheck } from './bot-dm.js';
 
@@ -12,6 +13,8 @@ export interface SlackDeps {
   isBotDm: BotDmCheck;
   dispatcher: DiagnosisDispatcher;
   stash: TokenStash;
+  /** App Home's list: every finished diagnosis, per user (alerts under `alertmanager`). */
+  recent: RecentDiagnoses;
   /** Seals tokens before they leave the handler (job data, stash). */
   encryptionKey: Buffer;
   logger: Logger;

@@ -5,7 +5,7 @@
  * authorising and submitting are two calls.
  */
 import type { WebClient } from '@slack/web-api';
-import { jobIdFor, type DiagnosisJobData } from '../job/job-data.js';
+import { jobIdFor, type AlertRef, type DiagnosisJobData, type DiagnosisSource } from '../job/job-data.js';
 import { DEFAULT_CLUSTER } from '../lib/names.js';
 import { checkAccess, needsDmLookup, type AccessDecision } from './access.js';
 import type { SlackDeps } from './deps.js';
@@ -23,6 +23,9 @@ export interface DiagnosisRequest {
   /** Set by surfaces that already know the channel is the bot's DM with this user (message.im, the form). */
   inBotDm?: boolean;
   sealedToken?: string;
+  /** The surface that asked, for the audit line and the diagnoses counter. */
+  source: DiagnosisSource;
+  alert?: AlertRef;
 }
 
 export type Authorised = { allowed: true; target: DiagnosisJobData['target'] } | Extract<AccessDecision, { allowed: false }>;
@@ -32,6 +35,11 @@ export async function authoriseDiagnosis(deps: SlackDeps, client: WebClient, req
   const target = { ...request.target, cluster: request.target.cluster ?? DEFAULT_CLUSTER };
   const isDm = request.inBotDm ?? (needsDmLookup(deps.access) && (await deps.isBotDm(client, request.user, request.channel)));
   const decision = checkAccess(deps.access, { user: request.user, channel: request.channel, isDm, namespace: target.namespace, cluster: target.cluster });
+  if (!decision.allowed) {
+    // A refused request never becomes a job, so its audit line is written here.
+    deps.logger.info({ audit: true, who: request.user, team: request.team, where: request.channel, what: target, source: request.source, verdict: 'denied' }, 'diagnosis audit');
+    deps.metrics?.diagnoses.inc({ source: request.source, verdict: 'denied' });
+  }
   return decision.allowed ? { allowed: true, target } : decision;
 }
 
@@ -42,7 +50,13 @@ export function submitAuthorised(deps: SlackDeps, request: DiagnosisRequest, tar
     requestedBy: { team: request.team, user: request.user, channel: request.channel },
     replyTo: request.threadTs ? { channel: request.channel, threadTs: request.threadTs } : { channel: request.channel },
     ...(request.sealedToken !== undefined ? { sealedToken: request.sealedToken } : {}),
+    source: request.source,
+    ...(request.alert ? { alert: request.alert } : {}),
   };
-  const jobId = jobIdFor({ team: request.team, channel: request.channel, user: request.user, trigger: request.trigger });
-  return submitDiagnosis(deps, data, jobId, tell);
+  return submitDiagnosis(deps, data, requestJobId(request), tell);
+}
+
+/** The job id of a request: the same for a re-delivery of it. */
+export function requestJobId(request: DiagnosisRequest): string {
+  return jobIdFor({ team: request.team, channel: request.channel, user: request.user, trigger: request.trigger });
 }

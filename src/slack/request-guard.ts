@@ -146,7 +146,7 @@ function signatureMatches(secret: string, timestamp: string, signature: string, 
  * Reads at most `limit` bytes within `timeoutMs` into one buffer of the declared size (no chunk list and no
  * copy when it ends); rejects with a status (413, 408, 400) otherwise.
  */
-function readBody(req: IncomingMessage, declared: number | undefined, limit: number, timeoutMs: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, declared: number | undefined, limit: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let body = Buffer.allocUnsafe(declared ?? Math.min(limit, SMALL_BODY_BYTES));
     let size = 0;

@@ -25,6 +25,7 @@ const ROOMS: ReadonlyArray<readonly [prefix: string, rank: number]> = [
   ['evidence/', 7],
   ['diagnose.ts', 8],
   ['job/', 9],
+  ['store/', 10],
   ['queue/', 10],
   ['slack/', 11],
   ['app.ts', 12],

@@ -99,7 +99,7 @@ describe('health server', () => {
 
   it('serves /metrics in Prometheus text format with jwtcheck and process metrics', async () => {
     const metrics = createMetrics();
-    metrics.diagnoses.inc({ verdict: 'fail' });
+    metrics.diagnoses.inc({ source: 'slash', verdict: 'fail' });
     metrics.diagnosisSeconds.observe(0.4);
     metrics.kubeRequests.inc({ outcome: 'ok' }, 7);
     metrics.issuerRequests.inc({ outcome: 'timeout' });
@@ -111,7 +111,7 @@ describe('health server', () => {
     expect(reply.type).toBe(metrics.registry.contentType);
     expect(reply.type).toMatch(/^text\/plain; version=0\.0\.4/);
     for (const line of [
-      'jwtcheck_diagnoses_total{verdict="fail"} 1',
+      'jwtcheck_diagnoses_total{source="slash",verdict="fail"} 1',
       'jwtcheck_diagnosis_duration_seconds_bucket{le="0.5"} 1',
       'jwtcheck_diagnosis_duration_seconds_bucket{le="30"} 1',
       'jwtcheck_queue_jobs{state="waiting"} 3',

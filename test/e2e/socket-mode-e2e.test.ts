@@ -10,6 +10,7 @@ import { startWorker, type RunningWorker } from '../../src/worker.js';
 import { startKubeApiServer, type KubeApiServer } from '../support/kube-api-server.js';
 import { startIssuer, type TestIssuer } from '../support/oidc-issuer.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
+import { freePort } from '../support/free-port.js';
 import { FAKE_SLACK_IDS, startFakeSlack, type FakeSlack, type SlackCall } from '../support/slack-api.js';
 import { SLACK_TEST_IDS, checkTokenSubmission } from '../support/slack-request.js';
 import { startSocketModeServer, type FakeSocketMode } from '../support/socket-mode-server.js';
@@ -29,6 +30,8 @@ let inspect: Redis;
 let recorded: RecordingRuntime;
 let app: Awaited<ReturnType<typeof startTestApp>>;
 let worker: RunningWorker;
+let appPort: number;
+const ALERT_BEARER = 'socket-mode-alert-bearer';
 const log = captureLog('socket-e2e');
 const tokens: string[] = [];
 /** Every Slack call of the file (each test starts with an empty list). */
@@ -42,7 +45,8 @@ beforeAll(async () => {
   inspect = new Redis(redis.url, { maxRetriesPerRequest: 1 });
   recorded = recordingRuntime(kube);
   await import('../../src/diagnose.js'); // compiled once up front, not in the middle of a timed ack
-  const env = { REDIS_URL: redis.url, JOB_ENCRYPTION_KEY: ENCRYPTION_KEY_B64, SLACK_APP_TOKEN: socket.appToken, SLACK_SIGNING_SECRET: undefined };
+  appPort = await freePort(); // Socket Mode still serves its custom routes (POST /alertmanager) on PORT
+  const env = { REDIS_URL: redis.url, JOB_ENCRYPTION_KEY: ENCRYPTION_KEY_B64, SLACK_APP_TOKEN: socket.appToken, SLACK_SIGNING_SECRET: undefined, PORT: String(appPort), JWTCHECK_ALERTMANAGER_TOKEN: ALERT_BEARER };
   app = await startTestApp(testConfig(slack, env), { logger: log.logger, socketPingTimeoutMs: TEST_SOCKET_PING_TIMEOUT_MS });
   worker = await startWorker(testConfig(slack, env, 'worker'), { logger: log.logger, health: false, clientOptions: TEST_CLIENT_OPTIONS, runtime: recorded.runtime });
 });
@@ -184,6 +188,35 @@ describe('DMs over Socket Mode', () => {
     expect(report.checks.find((c) => c.id === 'token.authorization')?.status).toBe('pass');
     expectOneChecklist(slack, report);
     expect(String(slack.callsTo('chat.update').at(-1)?.args['text'])).toContain('(with your token)');
+  });
+});
+
+describe('Alertmanager and App Home in Socket Mode', () => {
+  it('serves POST /alertmanager on PORT (401 without the bearer, a parent + checklist with it) and publishes App Home from an events_api envelope', async () => {
+    const url = `http://127.0.0.1:${appPort}/alertmanager`;
+    const body = JSON.stringify({
+      version: '4',
+      status: 'firing',
+      receiver: 'jwtcheck',
+      groupKey: '{}:{alertname="IstioJwtAuthFailures"}',
+      alerts: [{ status: 'firing', labels: { alertname: 'IstioJwtAuthFailures', destination_service_name: 'httpbin', destination_service_namespace: 'foo', jwtcheck_channel: 'C0SOCKET' }, annotations: { summary: 'refusals' }, startsAt: '2026-11-29T14:04:00Z', endsAt: '0001-01-01T00:00:00Z', fingerprint: 'f00d000000000001' }],
+    });
+    const post = (auth: Record<string, string>) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body });
+    expect((await post({})).status).toBe(401);
+    const res = await post({ authorization: `Bearer ${ALERT_BEARER}` });
+    expect(await res.json()).toEqual({ outcomes: ['diagnosing'] });
+    await until(() => recorded.reports.length === 1 && slack.callsTo('chat.update').some((c) => c.args['channel'] === 'C0SOCKET' && /IstioJwtAuthFailures.*JWT authentication for httpbin\.foo.*: /.test(String(c.args['text']))), 20_000, 'the alert parent');
+    expect(slack.callsTo('chat.postMessage').filter((c) => c.args['channel'] === 'C0SOCKET' && c.args['thread_ts'] === undefined)).toHaveLength(1);
+    expect(checklistCalls(slack).every((c) => c.args['channel'] === 'C0SOCKET')).toBe(true);
+
+    await until(() => log.text().includes('"source":"alert"'), 5000, 'the audit line');
+    // App Home's entry is stored just after the audit line: open the tab until it lists the alert.
+    await until(async () => {
+      slack.calls.length = 0;
+      await (await socket.event({ type: 'app_home_opened', user: SLACK_TEST_IDS.userId, channel: FAKE_SLACK_IDS.dmChannel, tab: 'home', event_ts: `${Date.now() / 1000}` })).ack;
+      const publish = await slack.waitFor((c) => c.method === 'views.publish', 5000);
+      return JSON.stringify(publish.args['view']).includes('IstioJwtAuthFailures');
+    }, 10_000, 'App Home listing the alert diagnosis');
   });
 });
 

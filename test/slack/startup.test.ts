@@ -58,3 +58,12 @@ it('the app manifest asks for exactly the scopes the code uses', () => {
   const manifest = parse(readFileSync(new URL('../../slack-app-manifest.yaml', import.meta.url), 'utf8')) as { oauth_config: { scopes: { bot: string[] } } };
   expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...Object.keys(REQUIRED_SCOPES), ...Object.keys(OPTIONAL_SCOPES)].sort());
 });
+
+it('the app manifest turns on the Home tab and subscribes to app_home_opened, which App Home listens for', () => {
+  const manifest = parse(readFileSync(new URL('../../slack-app-manifest.yaml', import.meta.url), 'utf8')) as {
+    features: { app_home: { home_tab_enabled: boolean } };
+    settings: { event_subscriptions: { bot_events: string[] } };
+  };
+  expect(manifest.features.app_home.home_tab_enabled).toBe(true);
+  expect(manifest.settings.event_subscriptions.bot_events).toContain('app_home_opened');
+});

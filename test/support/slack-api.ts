@@ -184,6 +184,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         const thread = stored.filter((m) => m.channel === str(args['channel']) && (m.ts === root || m.thread_ts === root));
         return { ok: true, messages: thread, has_more: false };
       }
+      case 'chat.getPermalink': {
+        const channel = str(args['channel']) ?? '';
+        return { ok: true, channel, permalink: `https://t0team.slack.com/archives/${channel}/p${(str(args['message_ts']) ?? '').replace('.', '')}` };
+      }
       case 'conversations.open':
         return { ok: true, channel: { id: FAKE_SLACK_IDS.dmChannel } };
       case 'views.open':

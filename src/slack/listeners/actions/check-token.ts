@@ -8,6 +8,7 @@ import type { App, BlockButtonAction } from '@slack/bolt';
 import type { View } from '@slack/types';
 import { CHECK_TOKEN_ACTION_ID, ephemeral } from '../../../render/slack-blocks.js';
 import type { SlackDeps } from '../../deps.js';
+import { targetInputs } from '../../target-form.js';
 
 export const CHECK_TOKEN_VIEW_ID = 'jwtcheck_check_token_modal';
 
@@ -40,13 +41,6 @@ export function register(app: App, deps: SlackDeps): void {
 }
 
 export function checkTokenView(metadata: CheckTokenMetadata): View {
-  const input = (blockId: string, label: string, placeholder: string, optional: boolean) => ({
-    type: 'input' as const,
-    block_id: blockId,
-    optional,
-    label: { type: 'plain_text' as const, text: label },
-    element: { type: 'plain_text_input' as const, action_id: 'value', placeholder: { type: 'plain_text' as const, text: placeholder } },
-  });
   return {
     type: 'modal',
     callback_id: CHECK_TOKEN_VIEW_ID,
@@ -54,10 +48,6 @@ export function checkTokenView(metadata: CheckTokenMetadata): View {
     title: { type: 'plain_text', text: 'Check the token' },
     submit: { type: 'plain_text', text: 'Check' },
     close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [
-      input('service', 'Service', 'httpbin', false),
-      input('namespace', 'Namespace', 'foo', false),
-      input('cluster', 'Cluster', 'default', true),
-    ],
+    blocks: targetInputs(),
   };
 }

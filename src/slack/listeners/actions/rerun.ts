@@ -28,6 +28,7 @@ export function register(app: App, deps: SlackDeps): void {
         channel,
         ...(threadTs ? { threadTs } : {}),
         trigger: body.trigger_id ?? action.action_ts,
+        source: 'rerun',
       };
       const authorised = await authoriseDiagnosis(deps, client, request);
       if (!authorised.allowed) return void (await tell(authorised.message));

@@ -26,6 +26,7 @@ export function register(app: App, deps: SlackDeps): void {
       user: command.user_id,
       channel: command.channel_id,
       trigger: command.trigger_id,
+      source: 'slash',
     };
     // The DM lookup (if a rule needs it) is the only await before the ack: the ack must stay fast.
     const authorised = await authoriseDiagnosis(deps, client, request);

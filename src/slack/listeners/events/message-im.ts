@@ -62,6 +62,7 @@ export function register(app: App, deps: SlackDeps): void {
         // event.ts is the same on Slack's re-deliveries, so a retried event runs once.
         trigger: event.ts,
         inBotDm: true,
+        source: 'dm',
         ...(parsed.token !== undefined ? { sealedToken: sealToken(parsed.token, deps.encryptionKey) } : {}),
       };
       const authorised = await authoriseDiagnosis(deps, client, request);

@@ -5,32 +5,22 @@
 import type { App } from '@slack/bolt';
 import { renderNotice } from '../../../render/slack-blocks.js';
 import type { SlackDeps } from '../../deps.js';
-import { DEFAULT_CLUSTER, isValidCluster, isValidName } from '../../../lib/names.js';
 import { logMalformed } from '../../malformed.js';
 import { sealToken } from '../../../job/seal.js';
 import { authoriseDiagnosis, submitAuthorised, type DiagnosisRequest } from '../../request-diagnosis.js';
 import { reportingErrors } from '../../submit.js';
+import { readTargetForm } from '../../target-form.js';
 import { openForUser } from '../../token-binding.js';
 import { CHECK_TOKEN_VIEW_ID, type CheckTokenMetadata } from '../actions/check-token.js';
 
 export function register(app: App, deps: SlackDeps): void {
   app.view(CHECK_TOKEN_VIEW_ID, async ({ ack, view, body, client }) => {
-    const values: unknown = (view as { state?: { values?: unknown } }).state?.values;
-    if (typeof values !== 'object' || values === null) {
+    const form = readTargetForm((view as { state?: { values?: unknown } }).state?.values);
+    if (!form) {
       logMalformed(deps.logger, 'view_submission', 'view.state.values is missing');
       return ack({ response_action: 'errors', errors: { service: 'This form arrived incomplete: close it and press "Check against a service" again.' } });
     }
-    const value = (block: string): string => {
-      const v: unknown = (values as Record<string, Record<string, { value?: unknown } | undefined> | undefined>)[block]?.['value']?.value;
-      return typeof v === 'string' ? v.trim() : '';
-    };
-    const service = value('service');
-    const namespace = value('namespace');
-    const cluster = value('cluster') || DEFAULT_CLUSTER;
-    const errors: Record<string, string> = {};
-    if (!isValidName(service)) errors['service'] = 'A Service name: lower-case letters, digits and "-", at most 63.';
-    if (!isValidName(namespace)) errors['namespace'] = 'A namespace name: lower-case letters, digits and "-", at most 63.';
-    if (!isValidCluster(cluster)) errors['cluster'] = 'Letters, digits, ".", "_" and "-", at most 63.';
+    const errors: Record<string, string> = form.ok ? {} : { ...form.errors };
     let metadata: CheckTokenMetadata | undefined;
     try {
       metadata = JSON.parse(view.private_metadata) as CheckTokenMetadata;
@@ -38,16 +28,17 @@ export function register(app: App, deps: SlackDeps): void {
       metadata = undefined;
     }
     if (!metadata?.ref || !metadata.channel) errors['service'] = 'This form lost track of the token: send the token to me again.';
-    if (Object.keys(errors).length > 0 || !metadata) return ack({ response_action: 'errors', errors });
+    if (!form.ok || Object.keys(errors).length > 0 || !metadata) return ack({ response_action: 'errors', errors });
 
     const request: DiagnosisRequest = {
-      target: { service, namespace, cluster },
+      target: form.target,
       team: body.team?.id ?? body.user.team_id ?? 'T0',
       user: body.user.id,
       channel: metadata.channel,
       ...(metadata.threadTs ? { threadTs: metadata.threadTs } : {}),
       trigger: view.id + (view.hash ?? ''),
       inBotDm: true,
+      source: 'form',
     };
     const authorised = await authoriseDiagnosis(deps, client, request);
     if (!authorised.allowed) return ack({ response_action: 'errors', errors: { namespace: authorised.message.slice(0, 150) } });
