@@ -37,6 +37,11 @@ export function shareDispatchers(kc: KubeConfig): void {
   };
 }
 
+/** How many clusters this thread holds a dispatcher for. */
+export function sharedDispatcherCount(): number {
+  return shared.size;
+}
+
 /** Closes every shared dispatcher (tests, benchmarks, shutdown); the next request builds a new one. */
 export async function closeSharedDispatchers(): Promise<void> {
   const all = [...shared.values()];
