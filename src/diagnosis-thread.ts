@@ -3,6 +3,7 @@
  * runs whole diagnosis jobs — Kubernetes reads, engine, Slack thread — with its own WebClient and runtime,
  * so the app's event loop only serves Slack. Bundled as its own entry (scripts/build.mjs).
  */
+import { setPriority } from 'node:os';
 import { Writable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { WebClient } from '@slack/web-api';
@@ -11,6 +12,17 @@ import { createLogger } from './lib/logger.js';
 import { runJobOnce } from './queue/in-process.js';
 import type { ThreadInit, ThreadReply, ThreadRequest } from './queue/thread-runner.js';
 import { slackClientOptions } from './slack/web-client-options.js';
+
+/** Lower priority than the Slack thread's (0); 19 is the lowest. */
+const DIAGNOSIS_THREAD_NICE = 10;
+
+// Diagnoses yield the CPU to the thread that acks Slack: on Linux a nice value is per thread, and pid 0 is
+// this thread (setpriority(2)). Raising it needs no privilege; elsewhere it may fail, which only costs speed.
+try {
+  setPriority(0, DIAGNOSIS_THREAD_NICE);
+} catch {
+  // not permitted here: the thread runs at the app's priority
+}
 
 const init = workerData as ThreadInit;
 const port = parentPort;
