@@ -166,7 +166,7 @@ async function main(): Promise<void> {
           `${ack.appHeapMiB.toFixed(1)} / ${ack.boltHeapMiB.toFixed(1)} MiB (${ack.heapRatio.toFixed(2)}×)`,
           mark(ack.heapGoalMet),
           ms(ack.maxMs),
-          `${ack.answered200}/${ack.commands}`,
+          `${ack.answered200}/${ack.commands * ack.rounds}`,
           `${ack.enqueued}/${ack.commands}`,
           ms(ack.allEnqueuedAfterMs),
           `${ms(ack.aloneP50Ms)} / ${ms(ack.aloneP99Ms)}`,
