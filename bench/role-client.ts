@@ -13,9 +13,11 @@ export interface SlackRetries {
 export type RoleParentMessage =
   | {
       type: 'start';
-      role: 'app' | 'worker';
+      /** `bolt`: the bare Bolt baseline (HTTP receiver, a listener that only acks). */
+      role: 'app' | 'worker' | 'bolt';
       /** The environment loadConfig reads (REDIS_URL, SLACK_*, JWTCHECK_CONCURRENCY, …). */
       env: Record<string, string>;
+      /** Worker, and the app in in-process mode: the cluster to diagnose. */
       kubeconfigYaml?: string;
       lockDurationMs?: number;
       stalledIntervalMs?: number;
@@ -36,6 +38,8 @@ export interface RoleUsage {
   maxRssMiB: number;
   cpuSeconds: number;
   completed: number;
+  /** Heap in use after a full collection. */
+  heapUsedMiB: number;
 }
 
 type StartOptions = Omit<Extract<RoleParentMessage, { type: 'start' }>, 'type'>;
@@ -51,7 +55,7 @@ export class RoleProcess {
     const file = fileURLToPath(new URL('./role-process.ts', import.meta.url));
     // Jest's NODE_OPTIONS (vm modules) are not for this child.
     const env = { ...process.env, NODE_OPTIONS: '' };
-    const child = fork(file, [], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(file, [], { execArgv: ['--import', 'tsx', '--expose-gc'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const role = new RoleProcess(child);
     try {
       const ready = await role.ask({ type: 'start', ...options }, 'ready');
@@ -100,7 +104,7 @@ export class RoleProcess {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), CHILD_EXIT_WAIT_MS);
     await exited;
     clearTimeout(timer);
-    return stopped ? { maxRssMiB: stopped.maxRssMiB, cpuSeconds: stopped.cpuSeconds, completed: stopped.completed } : undefined;
+    return stopped ? { maxRssMiB: stopped.maxRssMiB, cpuSeconds: stopped.cpuSeconds, completed: stopped.completed, heapUsedMiB: stopped.heapUsedMiB } : undefined;
   }
 
   /** SIGKILL: what a crashed or OOM-killed worker pod looks like to the queue. Resolves once it is gone. */

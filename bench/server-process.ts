@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { ClusterShape } from './cluster-fixture.js';
 
 export type ParentMessage =
-  | { type: 'start'; shape: Omit<ClusterShape, 'issuer' | 'jwksUri'>; kubeLatencyMs: number; issuerDelayMs: number }
+  | { type: 'start'; shape: Omit<ClusterShape, 'issuer' | 'jwksUri'>; kubeLatencyMs: number; issuerDelayMs: number; tls?: { cert: string; key: string } }
   | { type: 'requests' }
   | { type: 'stop' };
 
@@ -56,8 +56,9 @@ export class ServerProcess {
     });
   }
 
-  start(shape: Omit<ClusterShape, 'issuer' | 'jwksUri'>, kubeLatencyMs: number, issuerDelayMs: number) {
-    return this.ask({ type: 'start', shape, kubeLatencyMs, issuerDelayMs }, 'ready');
+  /** With `tls`, the fake API serves HTTPS and its kubeconfig trusts that certificate. */
+  start(shape: Omit<ClusterShape, 'issuer' | 'jwksUri'>, kubeLatencyMs: number, issuerDelayMs: number, tls?: { cert: string; key: string }) {
+    return this.ask({ type: 'start', shape, kubeLatencyMs, issuerDelayMs, ...(tls ? { tls } : {}) }, 'ready');
   }
 
   /** Requests since the last call (then cleared). */

@@ -33,7 +33,7 @@ async function handle(message: ParentMessage): Promise<void> {
       issuer = await startIssuer();
       const shape: ClusterShape = { ...message.shape, issuer: issuer.issuer, jwksUri: issuer.jwksUri };
       const fixture = buildCluster(shape);
-      api = await startKubeApiServer({ ...fixture, latencyMs: message.kubeLatencyMs });
+      api = await startKubeApiServer({ ...fixture, latencyMs: message.kubeLatencyMs }, message.tls ? { tls: message.tls } : {});
       const token = await issuer.sign(worldTokenClaims());
       if (message.issuerDelayMs > 0) issuer.setMode('slow', { slowMs: message.issuerDelayMs });
       send({ type: 'ready', kubeconfigYaml: api.kubeconfigYaml, issuer: issuer.issuer, token, objects: fixture.objects.length });

@@ -53,7 +53,7 @@ const isCheckBlock = (b: unknown): boolean =>
 /** The final parent text (src/render/slack-blocks.ts): a status mark, not the 🔎 of a running check. */
 const isFinalParentUpdate = (c: SlackCall): boolean => c.method === 'chat.update' && !c.failed && !String(c.args['text'] ?? '').startsWith('🔎');
 
-function countThreads(calls: SlackCall[]): { parents: number; finals: Set<string>; checklists: number; verdicts: Record<string, number> } {
+export function countThreads(calls: SlackCall[]): { parents: number; finals: Set<string>; checklists: number; verdicts: Record<string, number> } {
   const parents = calls.filter((c) => c.method === 'chat.postMessage' && !c.failed && c.args['thread_ts'] === undefined).length;
   const finals = new Set<string>();
   const verdicts: Record<string, number> = {};
@@ -74,7 +74,7 @@ function countThreads(calls: SlackCall[]): { parents: number; finals: Set<string
   return { parents, finals, checklists: threads.size, verdicts };
 }
 
-async function untilFinals(q: QueueBench, count: number, timeoutMs: number): Promise<boolean> {
+export async function untilFinals(q: Pick<QueueBench, 'slack'>, count: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (countThreads(q.slack.calls).finals.size >= count) return true;

@@ -41,3 +41,6 @@ await build({ ...common, entryPoints: { cli: 'src/cli.ts' } });
 // The kubectl plugin entry imports dist/cli.js at run time instead of a second copy of the graph (a second
 // entry point would split cli.js's code into more chunks, each one more file to load on every start).
 await build({ ...common, entryPoints: { 'kubectl-jwtcheck': 'src/kubectl-jwtcheck.ts' }, external: [...common.external, './cli.js'] });
+// In-process mode's diagnosis thread (src/queue/thread-runner.ts starts dist/diagnosis-thread.js): a worker_threads
+// entry of its own, since a thread loads its own module graph anyway.
+await build({ ...common, entryPoints: { 'diagnosis-thread': 'src/diagnosis-thread.ts' } });

@@ -12,11 +12,10 @@ import { describeListenError } from './lib/listen-errors.js';
 import { createLogger, maskSecrets, type Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { DiagnosisDispatcher, TokenStash } from './queue/dispatcher.js';
-import { InProcessDispatcher, MemoryTokenStash } from './queue/in-process.js';
 import { DEFAULT_CLUSTER } from './lib/names.js';
 import { QueueProducer } from './queue/producer.js';
 import { waitUntilReady } from './queue/redis.js';
-import { createDiagnosisRuntime, type RuntimeOverrides } from './job/runtime.js';
+import type { RuntimeOverrides } from './job/runtime.js';
 import { loadAccessPolicy } from './slack/access-file.js';
 import { createBoltApp } from './slack/bolt-app.js';
 import { createBotDmCheck } from './slack/bot-dm.js';
@@ -107,13 +106,22 @@ export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     alertState = new RedisAlertState(producer.redis);
     recent = new RedisRecentDiagnoses(producer.redis, ALERT_REQUESTER);
   } else {
-    logger.info({ concurrency: config.concurrency }, 'no REDIS_URL: diagnoses run inside the app');
+    logger.info({ concurrency: config.concurrency }, 'no REDIS_URL: diagnoses run inside the app, in a thread of their own');
     alertState = new MemoryAlertState();
     const memory = new MemoryRecentDiagnoses(ALERT_REQUESTER);
     recent = memory;
-    const runtime = createDiagnosisRuntime(config, app.client, logger, encryptionKey, metrics, { ...deps.runtime, remember: (user, entry) => memory.add(user, entry) });
-    dispatcher = new InProcessDispatcher({ concurrency: config.concurrency, runtime, logger });
-    stash = new MemoryTokenStash();
+    // Loaded only here: the queue-mode app never loads the diagnosis code.
+    const { startInProcess } = await import('./queue/in-process-setup.js');
+    ({ dispatcher, stash } = startInProcess({
+      config,
+      client: app.client,
+      logger,
+      encryptionKey,
+      metrics,
+      remember: (user, entry) => memory.add(user, entry),
+      ...(deps.runtime ? { overrides: deps.runtime } : {}),
+      ...(deps.clientOptions ? { clientOptions: deps.clientOptions } : {}),
+    }));
   }
 
   const slackDeps: SlackDeps = { access, isBotDm: createBotDmCheck(logger), dispatcher, stash, recent, encryptionKey, logger, metrics, ...(deps.now ? { now: deps.now } : {}) };

@@ -5,6 +5,7 @@ import type { ClusterSource, LogReadOptions } from '../model/cluster-source.js';
 import type { KubeObject } from '../model/index.js';
 import { DEFAULT_KUBE_TIMEOUT_MS } from '../config.js';
 import { JwtcheckError } from '../errors.js';
+import { shareDispatchers } from './kube-dispatcher.js';
 import { describeCall, isApiStatus, isTimeout, toKubeError } from './kube-errors.js';
 import type { KubeCall, KubeEndpoint } from './kube-errors.js';
 import { formatSeconds } from '../lib/time-words.js';
@@ -95,6 +96,7 @@ export class LiveClusterSource implements ClusterSource {
   constructor(kc: KubeConfig, name: string, requestTimeoutMs: number = KUBE_REQUEST_TIMEOUT_MS) {
     this.name = name;
     this.contextNamespace = kc.getContextObject(kc.getCurrentContext())?.namespace || undefined;
+    shareDispatchers(kc);
     this.core = kc.makeApiClient(CoreV1Api);
     this.custom = kc.makeApiClient(CustomObjectsApi);
     this.endpoint = { server: kc.getCurrentCluster()?.server ?? '(no server)', context: name, timeoutMs: requestTimeoutMs };

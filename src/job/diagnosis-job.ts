@@ -8,6 +8,7 @@
  * and deletes the replies an earlier attempt left. The token is unsealed here, handed to `diagnose`,
  * and dropped; it never reaches Slack, the store or a log.
  */
+import { slackErrorCode } from '../lib/slack-errors.js';
 import type { WebClient } from '@slack/web-api';
 import type { Diagnose, DiagnoseProgress } from '../diagnose.js';
 import type { Report } from '../engine/report.js';
@@ -338,10 +339,3 @@ async function tellRequesterDirectly(client: WebClient, data: DiagnosisJobData, 
   }
 }
 
-export function slackErrorCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const e = err as { code?: unknown; data?: { error?: unknown } };
-  // web-api's ErrorCode.PlatformError; compared as text so this module loads no Slack code.
-  if (e.code === 'slack_webapi_platform_error' && typeof e.data?.error === 'string') return e.data.error;
-  return undefined;
-}

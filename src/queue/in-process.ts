@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DiagnosisRuntime, JobSlackState, JobStateStore } from '../job/diagnosis-job.js';
+import type { DiagnosisThread } from './thread-runner.js';
 import { runDiagnosisJob } from '../job/diagnosis-job.js';
 import { JwtcheckError } from '../errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -17,7 +18,10 @@ export const MAX_WAITING = 100;
 
 export interface InProcessOptions {
   concurrency: number;
-  runtime: DiagnosisRuntime;
+  /** Runs each job on this event loop (tests that replace parts of the diagnosis with functions). */
+  runtime?: DiagnosisRuntime;
+  /** Runs each job in the diagnosis thread instead, off the event loop that serves Slack (the default). */
+  thread?: Pick<DiagnosisThread, 'run' | 'close'>;
   logger: Logger;
   now?: () => number;
 }
@@ -60,6 +64,7 @@ export class InProcessDispatcher implements DiagnosisDispatcher {
     this.closed = true;
     this.waiting.length = 0;
     await Promise.allSettled([...this.running]);
+    await this.options.thread?.close();
   }
 
   /** Resolves when nothing is running or waiting (tests). */
@@ -80,20 +85,25 @@ export class InProcessDispatcher implements DiagnosisDispatcher {
   }
 
   private async run(data: DiagnosisJobData, jobId: string): Promise<void> {
-    let state: JobSlackState | undefined;
-    const store: JobStateStore = {
-      load: async () => state,
-      save: async (s) => {
-        state = { ...s, replies: [...s.replies] };
-      },
-    };
     try {
-      // One attempt: there is no other process to retry it, so errors are reported to the user at once.
-      await runDiagnosisJob(data, this.options.runtime, { jobId, store, finalAttempt: true });
+      if (this.options.thread) await this.options.thread.run(data, jobId);
+      else if (this.options.runtime) await runJobOnce(data, jobId, this.options.runtime);
     } catch (err) {
       this.options.logger.error({ err, jobId }, 'in-process diagnosis failed');
     }
   }
+}
+
+/** One attempt with its Slack state in memory: there is no other process to retry it, so errors are reported to the user at once. */
+export async function runJobOnce(data: DiagnosisJobData, jobId: string, runtime: DiagnosisRuntime): Promise<void> {
+  let state: JobSlackState | undefined;
+  const store: JobStateStore = {
+    load: async () => state,
+    save: async (s) => {
+      state = { ...s, replies: [...s.replies] };
+    },
+  };
+  await runDiagnosisJob(data, runtime, { jobId, store, finalAttempt: true });
 }
 
 /** The in-process twin of the Redis stash: sealed tokens in memory with the same TTL. */

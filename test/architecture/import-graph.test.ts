@@ -30,6 +30,7 @@ const ROOMS: ReadonlyArray<readonly [prefix: string, rank: number]> = [
   ['slack/', 11],
   ['app.ts', 12],
   ['worker.ts', 12],
+  ['diagnosis-thread.ts', 12],
   ['cli/', 12],
   ['cli.ts', 12],
   ['kubectl-jwtcheck.ts', 12],

@@ -11,6 +11,7 @@
  * - a namespace exists when some object lives in it (a real cluster cannot hold objects in a missing one).
  */
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,11 @@ export interface KubeFixture {
   latencyMs?: number;
   /** `group/version` (core is always served). */
   servedGroups?: string[];
+}
+
+export interface KubeServerOptions {
+  /** Serve HTTPS with this certificate (PEM); the kubeconfig then trusts it as its CA instead of skipping verification. */
+  tls?: { cert: string; key: string };
 }
 
 export type KubeVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
@@ -51,6 +57,8 @@ export interface KubeApiServer {
   kubeconfigYaml: string;
   writeKubeconfig(dir: string): string;
   requests: RecordedKubeRequest[];
+  /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
+  connections(): number;
   setFixture(fixture: KubeFixture): void;
   close(): Promise<void>;
 }
@@ -446,7 +454,8 @@ const json = (code: number, value: unknown): Reply => ({
 });
 const pageNotFound = (): Reply => ({ status: 404, body: '404 page not found\n', contentType: 'text/plain; charset=utf-8' });
 
-function kubeconfigFor(url: string): string {
+function kubeconfigFor(url: string, ca?: string): string {
+  const trust = ca !== undefined ? `    certificate-authority-data: ${Buffer.from(ca).toString('base64')}` : '    insecure-skip-tls-verify: true';
   return [
     'apiVersion: v1',
     'kind: Config',
@@ -454,7 +463,7 @@ function kubeconfigFor(url: string): string {
     '- name: test',
     '  cluster:',
     `    server: ${url}`,
-    '    insecure-skip-tls-verify: true',
+    trust,
     'users:',
     '- name: test',
     '  user:',
@@ -470,7 +479,7 @@ function kubeconfigFor(url: string): string {
   ].join('\n');
 }
 
-export async function startKubeApiServer(initial: KubeFixture): Promise<KubeApiServer> {
+export async function startKubeApiServer(initial: KubeFixture, options: KubeServerOptions = {}): Promise<KubeApiServer> {
   let index = buildIndex(initial);
   const requests: RecordedKubeRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -687,26 +696,30 @@ export async function startKubeApiServer(initial: KubeFixture): Promise<KubeApiS
     res.end(reply.body);
   }
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) {
         res.writeHead(500, { 'Content-Type': 'text/plain' });
         res.end(`fake API server bug: ${String(err)}`);
       }
     });
-  });
+  };
+  const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listener) : createServer(listener);
+  let connections = 0;
+  server.on('connection', () => (connections += 1));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
-  const kubeconfigYaml = kubeconfigFor(url);
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const kubeconfigYaml = kubeconfigFor(url, options.tls?.cert);
 
   return {
     url,
     kubeconfigYaml,
     requests,
+    connections: () => connections,
     writeKubeconfig(dir: string): string {
       const file = join(dir, `kubeconfig-${port}.yaml`);
       writeFileSync(file, kubeconfigYaml, { mode: 0o600 });

@@ -13,7 +13,7 @@ import { renderNotice, renderParent } from '../../render/slack-blocks.js';
 import { ALERT_FIRING_TTL_SECONDS, ALERT_RESOLVED_TTL_SECONDS, type AlertStateStore, type AlertThread } from '../../store/alert-state.js';
 import type { RecentDiagnoses } from '../../store/recent-diagnoses.js';
 import type { SlackDeps } from '../deps.js';
-import { slackErrorCode } from '../../job/diagnosis-job.js';
+import { slackErrorCode } from '../../lib/slack-errors.js';
 import { authoriseDiagnosis, requestJobId, submitAuthorised, type DiagnosisRequest } from '../request-diagnosis.js';
 import { planAlert, type WebhookAlert } from './payload.js';
 
