@@ -24,8 +24,11 @@ for node in "${nodes[@]}"; do
   echo "::: packed $tarball on Node $(run node --version)"
   run jwtcheck --version
   run jwtcheck decode "$token" | grep 'Token fingerprint: d553318b51c1' >/dev/null
+  # -o yaml loads a CommonJS dependency lazily from a split chunk: the bundle's interop must hold.
+  run jwtcheck decode "$token" -o yaml | grep '^fingerprint: d553318b51c1' >/dev/null
+  run jwtcheck demo -o json | grep '"version": 1' >/dev/null
   run jwtcheck demo | grep 'FAIL  token.time: expired 1 d 19 h ago' >/dev/null
   run jwtcheck diagnose --help | grep -- '--kubeconfig PATH' >/dev/null
   run kubectl-jwtcheck --help | grep 'kubectl jwtcheck' >/dev/null
-  echo "    --version, decode, demo, diagnose --help, kubectl-jwtcheck --help: ok"
+  echo "    --version, decode (text and yaml), demo, diagnose --help, kubectl-jwtcheck --help: ok"
 done

@@ -3,6 +3,9 @@ import type { OutputFormat } from './commands.js';
 /** `-o json|yaml`: the same data either way (yaml is loaded only when asked for). */
 export async function formatStructured(value: unknown, format: Exclude<OutputFormat, 'text'>): Promise<string> {
   if (format === 'json') return `${JSON.stringify(value, null, 2)}\n`;
-  const { stringify } = await import('yaml');
+  // yaml is CommonJS: Node's import() gives its exports as named and as default; the esbuild bundle's split
+  // chunk gives them only as default. Reading default first works in both.
+  const mod: typeof import('yaml') & { default?: typeof import('yaml') } = await import('yaml');
+  const { stringify } = mod.default ?? mod;
   return stringify(value, { lineWidth: 0 });
 }
