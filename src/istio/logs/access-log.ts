@@ -204,10 +204,14 @@ export function ordinaryTextHead(line: string): { startTime: string; code: numbe
   return code < 0 ? undefined : { startTime: line.slice(1, line.indexOf(']')), code };
 }
 
+/** Where the last line ordinaryCode accepted closes its START_TIME (`]`): read by countOrdinary right after. */
+let ordinaryClose = 0;
+
 /** ordinaryTextHead's status code without building anything (-1: not an ordinary TEXT line); the hot path. */
 function ordinaryCode(line: string): number {
   if (line.charCodeAt(0) !== 91) return -1; // [
   const close = line.indexOf(']');
+  ordinaryClose = close;
   if (close < 2 || line.charCodeAt(close + 1) !== 32 || line.charCodeAt(close + 2) !== 34) return -1;
   for (let i = 1; i < close; i += 1) if (isSpaceCode(line.charCodeAt(i))) return -1;
   const requestEnd = line.indexOf('"', close + 3);
@@ -297,8 +301,10 @@ export class AccessLogParser {
     this.byCode.set(code, (this.byCode.get(code) ?? 0) + 1);
     if (this.options.countMinutes === false) return;
     const last = this.lastMinute;
-    const close = line.indexOf(']');
-    const minute = last && line.startsWith(last.minute, 1) && isUtcSecondsTail(line, 17, close) ? last : this.minuteCount(line.slice(1, close));
+    const close = ordinaryClose;
+    // Same minute as the line before, and still a UTC time (`:SS[.fff]Z`): no parse, no substring.
+    const sameMinute = last !== undefined && line.startsWith(last.minute, 1) && isUtcSecondsTail(line, 17, close);
+    const minute = sameMinute ? last : this.minuteCount(line.slice(1, close));
     if (minute) minute.requests += 1;
   }
 
