@@ -68,8 +68,8 @@ export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   const encryptionKey = config.jobEncryptionKey ?? randomBytes(32);
   let dispatcher: DiagnosisDispatcher;
   let stash: TokenStash;
-  if (config.redisUrl) {
-    const producer = new QueueProducer({ redisUrl: config.redisUrl, logger });
+  const producer = config.redis ? new QueueProducer({ redis: config.redis, logger }) : undefined;
+  if (producer) {
     if (!(await waitUntilReady(producer.redis, REDIS_STARTUP_WAIT_MS))) {
       logger.warn('Redis is not answering yet; commands will be told the queue is unavailable until it does');
     }
@@ -80,7 +80,7 @@ export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     dispatcher = producer;
     stash = producer;
   } else {
-    logger.info({ concurrency: config.concurrency }, 'no REDIS_URL: diagnoses run inside the app');
+    logger.info({ concurrency: config.concurrency }, 'no Redis configured: diagnoses run inside the app');
     const runtime = createDiagnosisRuntime(config, app.client, logger, encryptionKey, metrics, deps.runtime);
     dispatcher = new InProcessDispatcher({ concurrency: config.concurrency, runtime, logger });
     stash = new MemoryTokenStash();
@@ -103,6 +103,7 @@ export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
       health = await startHealthServer({
         port: config.healthPort,
         readiness: { queue: () => dispatcher.check() },
+        ...(producer ? { redis: () => producer.connection() } : {}),
         registry: metrics.registry,
       });
     }

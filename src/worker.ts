@@ -12,7 +12,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { createConsumer } from './queue/consumer.js';
 import { DEFAULT_CLUSTER } from './lib/names.js';
 import { queueLocation } from './job/job-data.js';
-import { createWorkerRedis } from './queue/redis.js';
+import { createRedisClient, describeConnection, needsHashTags } from './queue/redis.js';
 import { createDiagnosisRuntime, type RuntimeOverrides } from './job/runtime.js';
 import { slackClientOptions } from './slack/web-client-options.js';
 
@@ -37,7 +37,8 @@ export interface RunningWorker {
 
 export async function startWorker(config: Readonly<Config>, deps: WorkerDeps = {}): Promise<RunningWorker> {
   const logger = deps.logger ?? createLogger('jwtcheck-worker');
-  if (!config.redisUrl) throw new JwtcheckError('config', 'REDIS_URL is not set: the worker reads jobs from Redis. Set it, or run only `jwtcheck app`, which then diagnoses in-process.');
+  const redis = config.redis;
+  if (!redis) throw new JwtcheckError('config', 'REDIS_URL is not set: the worker reads jobs from Redis. Set it (or REDIS_SENTINELS / REDIS_CLUSTER_NODES), or run only `jwtcheck app`, which then diagnoses in-process.');
   if (!config.slack.botToken) throw new JwtcheckError('config', 'SLACK_BOT_TOKEN is not set: the worker posts the results to Slack with it.');
   const cluster = deps.cluster ?? DEFAULT_CLUSTER;
   const metrics = deps.metrics ?? createMetrics();
@@ -47,10 +48,11 @@ export async function startWorker(config: Readonly<Config>, deps: WorkerDeps = {
     kubeContextFor: () => undefined,
     ...deps.runtime,
   });
-  const connection = createWorkerRedis(config.redisUrl);
+  const connection = createRedisClient(redis, 'worker');
   connection.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis (worker) error'));
   const worker = createConsumer({
     connection,
+    hashTagged: needsHashTags(redis),
     cluster,
     runtime,
     concurrency: config.concurrency,
@@ -67,11 +69,12 @@ export async function startWorker(config: Readonly<Config>, deps: WorkerDeps = {
           await connection.ping();
         },
       },
+      redis: () => describeConnection(connection, redis),
       registry: metrics.registry,
     });
   }
   await worker.waitUntilReady();
-  logger.info({ queue: queueLocation(cluster).label, concurrency: config.concurrency }, 'jwtcheck worker started');
+  logger.info({ queue: queueLocation(cluster).label, redis: redis.topology, concurrency: config.concurrency }, 'jwtcheck worker started');
   return {
     worker,
     healthPort: health?.port,
