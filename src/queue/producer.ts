@@ -106,7 +106,10 @@ export class QueueProducer implements DiagnosisDispatcher, TokenStash {
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
     this.queues.clear();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.redis.quit().catch(() => undefined);
+    // After QUIT, ioredis (6.0) keeps its Sentinel failover detector subscribed, reconnecting forever
+    // once the sentinels go away; disconnect() also ends that.
+    this.redis.disconnect();
   }
 
   /** Every Redis call a Slack handler waits on goes through here: rejects with the user's sentence. */
