@@ -92,8 +92,8 @@ export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
   let stash: TokenStash;
   let alertState: AlertStateStore;
   let recent: RecentDiagnoses;
-  if (config.redisUrl) {
-    const producer = new QueueProducer({ redisUrl: config.redisUrl, logger });
+  const producer = config.redis ? new QueueProducer({ redis: config.redis, logger }) : undefined;
+  if (producer) {
     if (!(await waitUntilReady(producer.redis, REDIS_STARTUP_WAIT_MS))) {
       logger.warn('Redis is not answering yet; commands will be told the queue is unavailable until it does');
     }
@@ -103,10 +103,10 @@ export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
     });
     dispatcher = producer;
     stash = producer;
-    alertState = new RedisAlertState(producer.redis);
-    recent = new RedisRecentDiagnoses(producer.redis, ALERT_REQUESTER);
+    alertState = new RedisAlertState(producer.redis, producer.hashTagged);
+    recent = new RedisRecentDiagnoses(producer.redis, ALERT_REQUESTER, producer.hashTagged);
   } else {
-    logger.info({ concurrency: config.concurrency }, 'no REDIS_URL: diagnoses run inside the app, in a thread of their own');
+    logger.info({ concurrency: config.concurrency }, 'no Redis configured: diagnoses run inside the app, in a thread of their own');
     alertState = new MemoryAlertState();
     const memory = new MemoryRecentDiagnoses(ALERT_REQUESTER);
     recent = memory;
@@ -154,6 +154,7 @@ export async function startApp(config: Readonly<Config>, deps: AppDeps = {}): Pr
       health = await startHealthServer({
         port: config.healthPort,
         readiness: { queue: () => dispatcher.check(), ...(connection ? { slack: connection.probe } : {}) },
+        ...(producer ? { redis: () => producer.connection() } : {}),
         registry: metrics.registry,
       });
     }

@@ -1,5 +1,6 @@
 import { CLUSTER_RULE, isSlackChannelId, isValidCluster } from './lib/names.js';
 import { JwtcheckError } from './errors.js';
+import { parseRedisSettings, type RedisSettings } from './lib/redis-settings.js';
 
 /** DESIGN §6. The only reader of process.env; reports every problem at once. */
 export interface Config {
@@ -11,6 +12,8 @@ export interface Config {
     port: number;
   };
   redisUrl?: string;
+  /** The queue's Redis (REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES); undefined: in-process mode. */
+  redis?: RedisSettings;
   /** 32 bytes, decoded from JOB_ENCRYPTION_KEY. */
   jobEncryptionKey?: Buffer;
   rootNamespace: string;
@@ -104,6 +107,16 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   }
 
   const redisUrl = text('REDIS_URL');
+  const redis = parseRedisSettings(
+    {
+      url: redisUrl,
+      sentinels: text('REDIS_SENTINELS'),
+      sentinelName: text('REDIS_SENTINEL_NAME'),
+      clusterNodes: text('REDIS_CLUSTER_NODES'),
+      caFile: text('REDIS_CA_FILE'),
+    },
+    problems,
+  );
   let jobEncryptionKey: Buffer | undefined;
   const rawKey = text('JOB_ENCRYPTION_KEY');
   if (rawKey) {
@@ -113,13 +126,14 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     } else {
       jobEncryptionKey = decoded;
     }
-  } else if (redisUrl && options.role !== 'cli') {
-    problems.push('JOB_ENCRYPTION_KEY is required with REDIS_URL (it seals tokens in queued jobs): make one with: openssl rand -base64 32.');
+  } else if (redis && options.role !== 'cli') {
+    problems.push('JOB_ENCRYPTION_KEY is required with a Redis queue (it seals tokens in queued jobs): make one with: openssl rand -base64 32.');
   }
 
   const config: Config = {
     slack,
     redisUrl,
+    ...(redis ? { redis } : {}),
     jobEncryptionKey,
     rootNamespace: text('ISTIO_ROOT_NAMESPACE') ?? DEFAULT_ROOT_NAMESPACE,
     accessFile: text('JWTCHECK_ACCESS_FILE'),

@@ -12,7 +12,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { createConsumer } from './queue/consumer.js';
 import { DEFAULT_CLUSTER } from './lib/names.js';
 import { queueLocation } from './job/job-data.js';
-import { createProducerRedis, createWorkerRedis } from './queue/redis.js';
+import { createRedisClient, describeConnection, needsHashTags } from './queue/redis.js';
 import { ALERT_REQUESTER } from './job/job-data.js';
 import { RedisRecentDiagnoses } from './store/recent-diagnoses.js';
 import { createDiagnosisRuntime, type RuntimeOverrides } from './job/runtime.js';
@@ -40,25 +40,27 @@ export interface RunningWorker {
 
 export async function startWorker(config: Readonly<Config>, deps: WorkerDeps = {}): Promise<RunningWorker> {
   const logger = deps.logger ?? createLogger('jwtcheck-worker');
-  if (!config.redisUrl) throw new JwtcheckError('config', 'REDIS_URL is not set: the worker reads jobs from Redis. Set it, or run only `jwtcheck app`, which then diagnoses in-process.');
+  const redis = config.redis;
+  if (!redis) throw new JwtcheckError('config', 'REDIS_URL is not set: the worker reads jobs from Redis. Set it (or REDIS_SENTINELS / REDIS_CLUSTER_NODES), or run only `jwtcheck app`, which then diagnoses in-process.');
   if (!config.slack.botToken) throw new JwtcheckError('config', 'SLACK_BOT_TOKEN is not set: the worker posts the results to Slack with it.');
   const cluster = deps.cluster ?? DEFAULT_CLUSTER;
   const metrics = deps.metrics ?? createMetrics();
   const client = new WebClient(config.slack.botToken, slackClientOptions(config, logger, deps.clientOptions));
   // App Home's list is written here, where each diagnosis ends; a fail-fast client so an outage cannot hold a job.
-  const recentRedis = createProducerRedis(config.redisUrl);
+  const recentRedis = createRedisClient(redis, 'producer');
   recentRedis.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis (recent diagnoses) error'));
-  const recent = new RedisRecentDiagnoses(recentRedis, ALERT_REQUESTER);
+  const recent = new RedisRecentDiagnoses(recentRedis, ALERT_REQUESTER, needsHashTags(redis));
   const runtime = createDiagnosisRuntime(config, client, logger, config.jobEncryptionKey, metrics, {
     // A worker serves one cluster through its own kubeconfig/service account, whatever the label.
     kubeContextFor: () => undefined,
     ...deps.runtime,
     remember: (user, entry) => recent.add(user, entry),
   });
-  const connection = createWorkerRedis(config.redisUrl);
+  const connection = createRedisClient(redis, 'worker');
   connection.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis (worker) error'));
   const worker = createConsumer({
     connection,
+    hashTagged: needsHashTags(redis),
     cluster,
     runtime,
     concurrency: config.concurrency,
@@ -76,6 +78,7 @@ export async function startWorker(config: Readonly<Config>, deps: WorkerDeps = {
             await connection.ping();
           },
         },
+        redis: () => describeConnection(connection, redis),
         registry: metrics.registry,
       });
     } catch (err) {
@@ -87,7 +90,7 @@ export async function startWorker(config: Readonly<Config>, deps: WorkerDeps = {
     }
   }
   await worker.waitUntilReady();
-  logger.info({ queue: queueLocation(cluster).label, concurrency: config.concurrency }, 'jwtcheck worker started');
+  logger.info({ queue: queueLocation(cluster).label, redis: redis.topology, concurrency: config.concurrency }, 'jwtcheck worker started');
   return {
     worker,
     healthPort: health?.port,

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describeListenError } from '../lib/listen-errors.js';
 import { maskSecrets } from '../lib/logger.js';
+import type { RedisConnectionInfo } from '../lib/redis-settings.js';
 
 /**
  * The small HTTP server of both app and worker on HEALTH_PORT (default 9464 app, 9465 worker): Kubernetes probes and
@@ -11,7 +12,8 @@ import { maskSecrets } from '../lib/logger.js';
  *
  * - /healthz: the process is alive (liveness). It checks nothing else on purpose: a Redis outage
  *   must not make Kubernetes restart every pod, the worker reconnects by itself.
- * - /readyz: every readiness probe answered within its timeout (readiness).
+ * - /readyz: every readiness probe answered within its timeout (readiness), and which Redis topology
+ *   (single server, Sentinel, Cluster) the process is connected to, and where.
  * - /metrics: the registry in Prometheus text format.
  */
 
@@ -29,6 +31,8 @@ export interface HealthServerOptions {
   /** Default: all interfaces, because the kubelet probes the pod IP. */
   host?: string;
   readiness: Record<string, ReadinessProbe>;
+  /** The queue's Redis connection, shown in /readyz (absent in in-process mode). */
+  redis?: () => RedisConnectionInfo;
   registry: MetricsSource;
   probeTimeoutMs?: number;
 }
@@ -43,6 +47,7 @@ export interface ReadinessReport {
   status: 'ready' | 'not ready';
   /** probe name -> 'ok' or the reason it failed. */
   checks: Record<string, string>;
+  redis?: RedisConnectionInfo;
 }
 
 /** Kubernetes' default probe timeout is 1 s; readiness uses timeoutSeconds 3 so 2 s per probe fits. */
@@ -87,7 +92,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Health
     case '/healthz':
       return send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
     case '/readyz': {
-      const report = await checkReadiness(options.readiness, timeoutMs);
+      const checked = await checkReadiness(options.readiness, timeoutMs);
+      const report: ReadinessReport = options.redis ? { ...checked, redis: options.redis() } : checked;
       return send(res, report.status === 'ready' ? 200 : 503, 'application/json', `${JSON.stringify(report)}\n`);
     }
     case '/metrics':

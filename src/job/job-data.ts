@@ -87,10 +87,22 @@ export function validateJobData(input: unknown): Validation<DiagnosisJobData> {
  * BullMQ refuses ':' in queue names, yet the contract names per-cluster queues `jwtcheck:<cluster>`.
  * Redis keys are `<prefix>:<name>:…`, so queue `<cluster>` under prefix `bull:jwtcheck` lives at exactly
  * the keys a queue named `jwtcheck:<cluster>` would have: `bull:jwtcheck:<cluster>:…`.
+ *
+ * On a Redis Cluster (`hashTagged`) BullMQ's scripts touch several keys of a queue at once, which Redis
+ * refuses (CROSSSLOT) unless they share a hash slot; BullMQ's guidance is a `{…}` hash tag in the prefix or
+ * the name (docs.bullmq.io/patterns/redis-cluster). Every jwtcheck key then braces the word jwtcheck:
+ * `bull:{jwtcheck}:…` and `bull:{jwtcheck}:<cluster>:…`, so all queues and the app's own keys (appKey)
+ * share the one slot of `jwtcheck`.
  */
-export function queueLocation(cluster: string): { name: string; prefix: string; label: string } {
-  if (cluster === DEFAULT_CLUSTER) return { name: QUEUE_NAME, prefix: BULL_PREFIX, label: QUEUE_NAME };
-  return { name: cluster, prefix: `${BULL_PREFIX}:${QUEUE_NAME}`, label: `${QUEUE_NAME}:${cluster}` };
+export function queueLocation(cluster: string, hashTagged = false): { name: string; prefix: string; label: string } {
+  const word = hashTagged ? `{${QUEUE_NAME}}` : QUEUE_NAME;
+  if (cluster === DEFAULT_CLUSTER) return { name: word, prefix: BULL_PREFIX, label: QUEUE_NAME };
+  return { name: cluster, prefix: `${BULL_PREFIX}:${word}`, label: `${QUEUE_NAME}:${cluster}` };
+}
+
+/** The app's own keys (request dedup, token stash, and any later state): `jwtcheck:<kind>:<id>`, braced like the queues. */
+export function appKey(kind: string, id: string, hashTagged = false): string {
+  return `${hashTagged ? `{${QUEUE_NAME}}` : QUEUE_NAME}:${kind}:${id}`;
 }
 
 /**

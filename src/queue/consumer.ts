@@ -4,13 +4,15 @@
  * which survives retries and stalled-job recovery.
  */
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { runDiagnosisJob, type DiagnosisRuntime, type JobOutcome, type JobSlackState, type JobStateStore } from '../job/diagnosis-job.js';
 import type { Logger } from '../lib/logger.js';
 import { JOB_NAME, queueLocation, validateJobData } from '../job/job-data.js';
 
 export interface ConsumerOptions {
-  connection: Redis;
+  connection: RedisClient;
+  /** Redis Cluster: the queue's keys carry a hash tag (see queueLocation). */
+  hashTagged: boolean;
   cluster: string;
   runtime: DiagnosisRuntime;
   concurrency: number;
@@ -23,7 +25,7 @@ export interface ConsumerOptions {
 }
 
 export function createConsumer(options: ConsumerOptions): Worker {
-  const location = queueLocation(options.cluster);
+  const location = queueLocation(options.cluster, options.hashTagged);
   const log = options.logger.child({ queue: location.label });
   const worker = new Worker(
     location.name,

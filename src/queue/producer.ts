@@ -4,12 +4,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { JwtcheckError } from '../errors.js';
 import type { Logger } from '../lib/logger.js';
 import { DEDUPE_TTL_SECONDS, STASH_TTL_SECONDS, type DiagnosisDispatcher, type TokenStash } from './dispatcher.js';
-import { JOB_NAME, queueLocation, validateJobData, type DiagnosisJobData } from '../job/job-data.js';
-import { createProducerRedis, describeRedis } from './redis.js';
+import { JOB_NAME, appKey, queueLocation, validateJobData, type DiagnosisJobData } from '../job/job-data.js';
+import { describeRedisSettings, type RedisConnectionInfo, type RedisSettings } from '../lib/redis-settings.js';
+import { createRedisClient, describeConnection, needsHashTags, type RedisClient } from './redis.js';
 
 export const JOB_ATTEMPTS = 3;
 export const BACKOFF_DELAY_MS = 2000;
@@ -17,29 +17,28 @@ export const BACKOFF_DELAY_MS = 2000;
 export const PRODUCER_CALL_TIMEOUT_MS = 1500;
 
 export interface QueueProducerOptions {
-  redisUrl: string;
+  redis: RedisSettings;
   logger: Logger;
-  /** Injected in tests; created from redisUrl otherwise. */
-  redis?: Redis;
 }
 
 export class QueueProducer implements DiagnosisDispatcher, TokenStash {
   readonly mode = 'queue' as const;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   private readonly queues = new Map<string, Queue>();
   private readonly where: string;
-  private readonly ownsRedis: boolean;
+  /** Keys carry the `{jwtcheck}` hash tag (Redis Cluster); stores sharing this client follow it. */
+  readonly hashTagged: boolean;
 
   constructor(private readonly options: QueueProducerOptions) {
-    this.where = describeRedis(options.redisUrl);
-    this.ownsRedis = options.redis === undefined;
-    this.redis = options.redis ?? createProducerRedis(options.redisUrl);
+    this.where = describeRedisSettings(options.redis);
+    this.hashTagged = needsHashTags(options.redis);
+    this.redis = createRedisClient(options.redis, 'producer');
     // Without a listener ioredis prints "Unhandled error event" on every reconnect attempt.
     this.redis.on('error', (err: Error) => options.logger.warn({ err: { message: err.message } }, 'redis (producer) error'));
   }
 
   queueFor(cluster: string): Queue {
-    const location = queueLocation(cluster);
+    const location = queueLocation(cluster, this.hashTagged);
     let queue = this.queues.get(location.label);
     if (!queue) {
       queue = new Queue(location.name, {
@@ -62,7 +61,7 @@ export class QueueProducer implements DiagnosisDispatcher, TokenStash {
     const valid = validateJobData(data);
     if (!valid.ok) throw new JwtcheckError('invalid', `The request could not be queued (${valid.problems.join('; ')}). This is a jwtcheck bug: please report it.`);
     // Remembered beyond the job's life (jobs are removed when they end): a late Slack retry stays a duplicate.
-    const seenKey = `jwtcheck:seen:${jobId}`;
+    const seenKey = appKey('seen', jobId, this.hashTagged);
     const first = await this.bounded(this.redis.set(seenKey, '1', 'EX', DEDUPE_TTL_SECONDS, 'NX'));
     if (first === null) return { jobId, duplicate: true };
     try {
@@ -88,24 +87,30 @@ export class QueueProducer implements DiagnosisDispatcher, TokenStash {
     await this.bounded(this.redis.ping());
   }
 
+  /** Which topology the producer is connected to, and where (for /readyz). */
+  connection(): RedisConnectionInfo {
+    return describeConnection(this.redis, this.options.redis);
+  }
+
   async put(sealedToken: string): Promise<string> {
     const id = randomBytes(16).toString('base64url');
-    await this.bounded(this.redis.set(stashKey(id), sealedToken, 'EX', STASH_TTL_SECONDS));
+    await this.bounded(this.redis.set(appKey('stash', id, this.hashTagged), sealedToken, 'EX', STASH_TTL_SECONDS));
     return id;
   }
 
   async get(id: string): Promise<string | undefined> {
     if (!/^[A-Za-z0-9_-]{10,64}$/.test(id)) return undefined;
-    const value = await this.bounded(this.redis.get(stashKey(id)));
+    const value = await this.bounded(this.redis.get(appKey('stash', id, this.hashTagged)));
     return value ?? undefined;
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
     this.queues.clear();
-    if (this.ownsRedis) {
-      await this.redis.quit().catch(() => this.redis.disconnect());
-    }
+    await this.redis.quit().catch(() => undefined);
+    // After QUIT, ioredis (6.0) keeps its Sentinel failover detector subscribed, reconnecting forever
+    // once the sentinels go away; disconnect() also ends that.
+    this.redis.disconnect();
   }
 
   /** Every Redis call a Slack handler waits on goes through here: rejects with the user's sentence. */
@@ -127,8 +132,4 @@ export class QueueProducer implements DiagnosisDispatcher, TokenStash {
       clearTimeout(timer);
     }
   }
-}
-
-function stashKey(id: string): string {
-  return `jwtcheck:stash:${id}`;
 }

@@ -5,7 +5,8 @@
  * resolving is a new incident with a new start). Redis when REDIS_URL is set, so it survives an app restart;
  * memory otherwise. Every key expires.
  */
-import type { Redis } from 'ioredis';
+import { appKey } from '../job/job-data.js';
+import type { RedisClient } from '../queue/redis.js';
 
 export interface AlertThread {
   channel: string;
@@ -30,18 +31,25 @@ export interface AlertStateStore {
   takeRefresh(key: string, intervalMs: number): Promise<boolean>;
 }
 
-const stateKey = (key: string): string => `jwtcheck:alert:${key}`;
-const refreshKey = (key: string): string => `jwtcheck:alert-refresh:${key}`;
+const stateKey = (key: string, hashTagged = false): string => appKey('alert', key, hashTagged);
+const refreshKey = (key: string, hashTagged = false): string => appKey('alert-refresh', key, hashTagged);
 
 export class RedisAlertState implements AlertStateStore {
-  constructor(private readonly redis: Redis) {}
+  /** `hashTagged` on a Redis Cluster: keys share the queues' slot (`{jwtcheck}:alert:…`, see appKey). */
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly hashTagged = false,
+  ) {}
+
+  private readonly stateKey = (key: string): string => stateKey(key, this.hashTagged);
+  private readonly refreshKey = (key: string): string => refreshKey(key, this.hashTagged);
 
   async claim(key: string, thread: AlertThread): Promise<boolean> {
-    return (await this.redis.set(stateKey(key), JSON.stringify(thread), 'EX', ALERT_FIRING_TTL_SECONDS, 'NX')) !== null;
+    return (await this.redis.set(this.stateKey(key), JSON.stringify(thread), 'EX', ALERT_FIRING_TTL_SECONDS, 'NX')) !== null;
   }
 
   async get(key: string): Promise<AlertThread | undefined> {
-    const raw = await this.redis.get(stateKey(key));
+    const raw = await this.redis.get(this.stateKey(key));
     if (raw === null) return undefined;
     try {
       return JSON.parse(raw) as AlertThread;
@@ -51,15 +59,15 @@ export class RedisAlertState implements AlertStateStore {
   }
 
   async put(key: string, thread: AlertThread, ttlSeconds: number): Promise<void> {
-    await this.redis.set(stateKey(key), JSON.stringify(thread), 'EX', ttlSeconds);
+    await this.redis.set(this.stateKey(key), JSON.stringify(thread), 'EX', ttlSeconds);
   }
 
   async forget(key: string): Promise<void> {
-    await this.redis.del(stateKey(key), refreshKey(key));
+    await this.redis.del(this.stateKey(key), this.refreshKey(key));
   }
 
   async takeRefresh(key: string, intervalMs: number): Promise<boolean> {
-    return (await this.redis.set(refreshKey(key), '1', 'PX', intervalMs, 'NX')) !== null;
+    return (await this.redis.set(this.refreshKey(key), '1', 'PX', intervalMs, 'NX')) !== null;
   }
 }
 

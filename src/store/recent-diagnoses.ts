@@ -3,7 +3,8 @@
  * `alertmanager`). In Redis when REDIS_URL is set (a capped list per user that expires), in memory otherwise.
  * An entry holds the target, the verdict, the time and where it was posted: never a token.
  */
-import type { Redis } from 'ioredis';
+import { appKey } from '../job/job-data.js';
+import type { RedisClient } from '../queue/redis.js';
 import type { RecentDiagnosis } from '../render/home-view.js';
 
 /** Kept per user: App Home shows 10; alerts keep more because each reader sees only their namespaces. */
@@ -19,25 +20,27 @@ export interface RecentDiagnoses {
 }
 
 const capFor = (user: string, alertUser: string): number => (user === alertUser ? RECENT_ALERTS : RECENT_PER_USER);
-const key = (user: string): string => `jwtcheck:recent:${user}`;
-
 export class RedisRecentDiagnoses implements RecentDiagnoses {
+  /** `hashTagged` on a Redis Cluster: keys share the queues' slot (`{jwtcheck}:recent:…`, see appKey). */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly alertUser: string,
+    private readonly hashTagged = false,
   ) {}
+
+  private readonly key = (user: string): string => appKey('recent', user, this.hashTagged);
 
   async add(user: string, entry: RecentDiagnosis): Promise<void> {
     await this.redis
       .multi()
-      .lpush(key(user), JSON.stringify(entry))
-      .ltrim(key(user), 0, capFor(user, this.alertUser) - 1)
-      .expire(key(user), RECENT_TTL_SECONDS)
+      .lpush(this.key(user), JSON.stringify(entry))
+      .ltrim(this.key(user), 0, capFor(user, this.alertUser) - 1)
+      .expire(this.key(user), RECENT_TTL_SECONDS)
       .exec();
   }
 
   async list(user: string): Promise<RecentDiagnosis[]> {
-    const raw = await this.redis.lrange(key(user), 0, -1);
+    const raw = await this.redis.lrange(this.key(user), 0, -1);
     return raw.flatMap((text) => {
       try {
         return [JSON.parse(text) as RecentDiagnosis];

@@ -23,7 +23,7 @@ const STOP_TIMEOUT_MS = 5000;
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** true when something on the port answers PING with +PONG. */
-function ping(port: number): Promise<boolean> {
+export function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     let data = '';
@@ -42,11 +42,12 @@ function ping(port: number): Promise<boolean> {
 }
 
 function spawnRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    REDIS_BINARY,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  return spawnRedisProcess(REDIS_BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], port);
+}
+
+/** Spawns a Redis binary and resolves once `answers(port)` says it serves (test/support/redis-topologies.ts). */
+export function spawnRedisProcess(binary: string, args: string[], port: number, answers: (port: number) => Promise<boolean> = ping): Promise<ChildProcess> {
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   let exited: string | undefined;
@@ -55,16 +56,16 @@ function spawnRedis(port: number): Promise<ChildProcess> {
   return (async () => {
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < deadline) {
-      if (exited !== undefined) throw new Error(`redis-server on port ${port} ${exited}: ${stderr.trim()}`);
-      if (await ping(port)) return child;
+      if (exited !== undefined) throw new Error(`${binary} on port ${port} ${exited}: ${stderr.trim()}`);
+      if (await answers(port)) return child;
       await delay(POLL_INTERVAL_MS);
     }
     child.kill('SIGKILL');
-    throw new Error(`redis-server on port ${port} did not answer PING within ${START_TIMEOUT_MS} ms`);
+    throw new Error(`${binary} on port ${port} did not answer within ${START_TIMEOUT_MS} ms`);
   })();
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+export function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
