@@ -9,6 +9,8 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../metrics.js';
 import { createDiagnosisRuntime, type RuntimeOverrides } from '../job/runtime.js';
 import type { RecentDiagnosis } from '../render/home-view.js';
+import type { DiagnosisJobData } from '../job/job-data.js';
+import { renderNotice, targetLabel } from '../render/slack-blocks.js';
 import { InProcessDispatcher, MemoryTokenStash } from './in-process.js';
 import { DiagnosisThread } from './thread-runner.js';
 
@@ -47,5 +49,12 @@ export function startInProcess(s: InProcessSetup): { dispatcher: InProcessDispat
       remember: (user, entry) => void s.remember?.(user, entry).catch((err: unknown) => s.logger.warn({ err }, 'could not remember a diagnosis for App Home')),
     },
   );
-  return { dispatcher: new InProcessDispatcher({ concurrency: s.config.concurrency, thread, logger: s.logger }), stash };
+  const onLost = async (data: DiagnosisJobData, _jobId: string, reason: string): Promise<void> => {
+    const { channel, threadTs } = data.replyTo;
+    const notice = renderNotice(
+      `🛑 The check of ${targetLabel(data.target)} stopped before it finished (${reason}). Run it again with \`/jwtcheck ${data.target.service} ${data.target.namespace}\`; if it keeps happening, tell the team that runs jwtcheck.`,
+    );
+    await s.client.chat.postMessage({ channel, ...(threadTs ? { thread_ts: threadTs } : {}), ...notice });
+  };
+  return { dispatcher: new InProcessDispatcher({ concurrency: s.config.concurrency, thread, logger: s.logger, onLost }), stash };
 }

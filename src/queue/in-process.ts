@@ -22,6 +22,11 @@ export interface InProcessOptions {
   runtime?: DiagnosisRuntime;
   /** Runs each job in the diagnosis thread instead, off the event loop that serves Slack (the default). */
   thread?: Pick<DiagnosisThread, 'run' | 'close'>;
+  /**
+   * A job the thread never finished (it crashed, or the app stopped mid-job): the runtime's own last-attempt
+   * message could not run, so this tells the requester instead. Never silence.
+   */
+  onLost?: (data: DiagnosisJobData, jobId: string, reason: string) => Promise<void>;
   logger: Logger;
   now?: () => number;
 }
@@ -90,6 +95,11 @@ export class InProcessDispatcher implements DiagnosisDispatcher {
       else if (this.options.runtime) await runJobOnce(data, jobId, this.options.runtime);
     } catch (err) {
       this.options.logger.error({ err, jobId }, 'in-process diagnosis failed');
+      if (this.options.thread && this.options.onLost) {
+        await this.options.onLost(data, jobId, err instanceof Error ? err.message : String(err)).catch((e: unknown) =>
+          this.options.logger.error({ err: e, jobId }, 'could not tell the requester that the diagnosis was lost'),
+        );
+      }
     }
   }
 }

@@ -44,3 +44,24 @@ test('a slash command is diagnosed in the diagnosis thread and answered with one
     await app.stop();
   }
 });
+
+test('a diagnosis the thread never finishes (it died mid-job) still ends in a sentence to the requester', async () => {
+  const log = captureLog('thread-lost');
+  // The Service read hangs: the job is in the thread when the thread goes away.
+  kube.setFixture({ objects: httpbinFoo(issuer), logs: {}, failing: [{ pattern: 'get services foo', status: 'hang' }] });
+  const app = await startTestApp(testConfig(slack), { logger: log.logger, runtime: { kubeconfigYaml: kube.kubeconfigYaml, progressIntervalMs: 200 } });
+  try {
+    slack.calls.length = 0;
+    await sendSlashCommand(app.url, SECRET, { text: 'foo/httpbin', response_url: slack.responseUrl() });
+    await until(() => kube.requests.some((r) => r.resource === 'services' && r.namespace === 'foo'), 20_000, 'the hanging Service read');
+    // The thread dies with the job in it (as on a crash): terminate it directly, not via the dispatcher's close.
+    const thread = (app.dispatcher as unknown as { options: { thread: { close(): Promise<void> } } }).options.thread;
+    await thread.close();
+    await until(() => slack.callsTo('chat.postMessage').some((c) => /stopped before it finished/.test(String(c.args['text']))), 5_000, 'the notice');
+    const notice = slack.callsTo('chat.postMessage').find((c) => /stopped before it finished/.test(String(c.args['text'])));
+    expect(String(notice?.args['text'])).toMatch(/^🛑 The check of httpbin\.foo stopped before it finished \(the diagnosis thread exited.*\)\. Run it again with `\/jwtcheck httpbin foo`/);
+  } finally {
+    await app.stop();
+    kube.setFixture({ objects: httpbinFoo(issuer), logs: {} });
+  }
+});
