@@ -26,7 +26,7 @@ const MINUTE_MS = 60_000;
 /** At most this many buckets: a sparkline that fits a chat line. */
 export const MAX_BUCKETS = 60;
 /** A change this long before the refusals began is too old to name as their trigger. */
-export const TRIGGER_WINDOW_MINUTES = 60;
+const TRIGGER_WINDOW_MINUTES = 60;
 
 export interface TimelineInput {
   proxyLogs: Slot<{ access: AccessLogSummary }>;
@@ -67,7 +67,7 @@ export function buildRefusalTimeline(input: TimelineInput): RefusalTimeline | un
 }
 
 /** Minute counts → contiguous buckets (empty ones included), sized so the span fits MAX_BUCKETS. */
-export function bucketise(minutes: readonly MinuteCount[]): { buckets: TimelineBucket[]; bucketSeconds: number } {
+function bucketise(minutes: readonly MinuteCount[]): { buckets: TimelineBucket[]; bucketSeconds: number } {
   const startMs = Date.parse(`${minutes[0]?.minute ?? ''}:00Z`);
   const endMs = Date.parse(`${minutes[minutes.length - 1]?.minute ?? ''}:00Z`);
   const spanMinutes = Math.round((endMs - startMs) / MINUTE_MS) + 1;
@@ -95,7 +95,7 @@ export function bucketise(minutes: readonly MinuteCount[]): { buckets: TimelineB
  * The last stretch of buckets with refusals; buckets without any request do not break it (no traffic is not
  * recovery), a bucket with requests and no refusal does. Its start is unknown when it reaches the first bucket.
  */
-export function currentRun(buckets: readonly TimelineBucket[], bucketSeconds: number): RefusalRun | undefined {
+function currentRun(buckets: readonly TimelineBucket[], bucketSeconds: number): RefusalRun | undefined {
   let end = buckets.length - 1;
   while (end >= 0 && (buckets[end]?.refusals ?? 0) === 0) end -= 1;
   if (end < 0) return undefined;

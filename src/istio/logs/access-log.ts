@@ -245,7 +245,7 @@ function isSpaceCode(c: number): boolean {
   );
 }
 
-export function minuteOf(startTime: string): string | undefined {
+function minuteOf(startTime: string): string | undefined {
   if (UTC_START.test(startTime)) return startTime.slice(0, 16);
   const ms = Date.parse(startTime);
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString().slice(0, 16);
@@ -296,23 +296,23 @@ export class AccessLogParser {
 
   /** countAnswer for a line ordinaryCode accepted: its START_TIME is read in place, sliced only on a new minute. */
   private countOrdinary(line: string, code: number): void {
-    this.lines += 1;
-    this.accessLines += 1;
-    this.byCode.set(code, (this.byCode.get(code) ?? 0) + 1);
-    if (this.options.countMinutes === false) return;
+    if (this.options.countMinutes === false) return this.tally(code, undefined);
     const last = this.lastMinute;
     const close = ordinaryClose;
     // Same minute as the line before, and still a UTC time (`:SS[.fff]Z`): no parse, no substring.
     const sameMinute = last !== undefined && line.startsWith(last.minute, 1) && isUtcSecondsTail(line, 17, close);
-    const minute = sameMinute ? last : this.minuteCount(line.slice(1, close));
-    if (minute) minute.requests += 1;
+    this.tally(code, sameMinute ? last : this.minuteCount(line.slice(1, close)));
   }
 
   private countAnswer(startTime: string, code: number): void {
+    this.tally(code, this.options.countMinutes === false ? undefined : this.minuteCount(startTime));
+  }
+
+  /** One access-log answer: the counts every line adds to, and its minute's request count. */
+  private tally(code: number, minute: MinuteCount | undefined): void {
     this.lines += 1;
     this.accessLines += 1;
     this.byCode.set(code, (this.byCode.get(code) ?? 0) + 1);
-    const minute = this.options.countMinutes === false ? undefined : this.minuteCount(startTime);
     if (minute) minute.requests += 1;
   }
 
